@@ -1,0 +1,214 @@
+// Package natsjs is the event broker on NATS JetStream, embedded in the
+// process or external. All topics share one stream kept by limits (not as a
+// work queue), so late subscribers and replays see every message. A
+// subscription is one durable pull consumer per topic; instances sharing a
+// subscription name compete for its messages. Retries use JetStream's
+// delayed negative acknowledgement, so a failing message never blocks
+// others. Publishing sets Nats-Msg-Id to the envelope id: the stream drops
+// repeats inside its duplicate window.
+package natsjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config configures a Broker.
+type Config struct {
+	// Stream is the JetStream stream name (default "BANCHAN").
+	Stream string
+	// Prefix starts every subject: <prefix>.<topic>.<type> (default "banchan").
+	Prefix string
+	// Replicas of the stream (default 1; 3 on a cluster).
+	Replicas int
+	// MaxAge drops messages older than this (0 keeps them until MaxBytes).
+	MaxAge time.Duration
+	// MaxBytes bounds the stream's size (0 = unlimited).
+	MaxBytes int64
+	// Duplicates is the deduplication window (default 2m).
+	Duplicates time.Duration
+	// MemoryStorage keeps the stream in memory (tests only).
+	MemoryStorage bool
+	Logger        *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Stream == "" {
+		c.Stream = "BANCHAN"
+	}
+	if c.Prefix == "" {
+		c.Prefix = "banchan"
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.Duplicates <= 0 {
+		c.Duplicates = 2 * time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if strings.ContainsAny(c.Stream, ". *>") {
+		return fmt.Errorf("natsjs: stream name %q may not contain '.', '*', '>' or spaces", c.Stream)
+	}
+	if strings.ContainsAny(c.Prefix, " *>") || strings.HasSuffix(c.Prefix, ".") {
+		return fmt.Errorf("natsjs: bad subject prefix %q", c.Prefix)
+	}
+	return nil
+}
+
+// Header names set on every published message.
+const (
+	headerKey  = "Banchan-Key"
+	headerType = "Ce-Type"
+)
+
+// Broker implements event.Broker on JetStream.
+type Broker struct {
+	cfg   Config
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	owned bool
+}
+
+// Connect dials url and prepares the stream. Reconnects are unlimited.
+func Connect(ctx context.Context, url string, cfg Config, opts ...nats.Option) (*Broker, error) {
+	opts = append([]nats.Option{nats.Name("banchan"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond), nats.RetryOnFailedConnect(false)}, opts...)
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: connect %s: %w", url, err)
+	}
+	b, err := New(ctx, nc, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	b.owned = true
+	return b, nil
+}
+
+// New uses an open connection (Close then leaves it open) and prepares the stream.
+func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Broker, error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		return nil, fmt.Errorf("natsjs: %w", err)
+	}
+	b := &Broker{cfg: cfg, nc: nc, js: js}
+	if err := b.ensureStream(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Broker) ensureStream(ctx context.Context) error {
+	storage := jetstream.FileStorage
+	if b.cfg.MemoryStorage {
+		storage = jetstream.MemoryStorage
+	}
+	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        b.cfg.Stream,
+		Description: "banchan events and commands",
+		Subjects:    []string{b.cfg.Prefix + ".>"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     storage,
+		Replicas:    b.cfg.Replicas,
+		MaxAge:      b.cfg.MaxAge,
+		MaxBytes:    orUnlimited(b.cfg.MaxBytes),
+		Duplicates:  b.cfg.Duplicates,
+		Discard:     jetstream.DiscardOld,
+	})
+	if err != nil {
+		return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+	}
+	return nil
+}
+
+func orUnlimited(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// Conn returns the NATS connection (for benchmarks and diagnostics).
+func (b *Broker) Conn() *nats.Conn { return b.nc }
+
+// Subject is the NATS subject an envelope is published on.
+func (b *Broker) Subject(topic, typ string) string { return b.cfg.Prefix + "." + topic + "." + typ }
+
+// Publish sends envelopes and waits until the stream has stored each one.
+func (b *Broker) Publish(ctx context.Context, envs ...event.Envelope) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(envs))
+	for _, e := range envs {
+		if e.Topic == "" {
+			return fmt.Errorf("natsjs: publish %s %s: no topic", e.Type, e.ID)
+		}
+		data, err := e.Marshal()
+		if err != nil {
+			return fmt.Errorf("natsjs: publish %s: %w", e.ID, err)
+		}
+		m := nats.NewMsg(b.Subject(e.Topic, e.Type))
+		m.Data = data
+		m.Header.Set(jetstream.MsgIDHeader, e.ID)
+		m.Header.Set(headerKey, e.Subject)
+		m.Header.Set(headerType, e.Type)
+		f, err := b.js.PublishMsgAsync(m)
+		if err != nil {
+			return fmt.Errorf("natsjs: publish %s: %w", e.ID, err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("natsjs: publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Ping checks the connection and JetStream.
+func (b *Broker) Ping(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return errors.New("natsjs: not connected")
+	}
+	if _, err := b.js.Stream(ctx, b.cfg.Stream); err != nil {
+		return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the connection if the broker opened it.
+func (b *Broker) Close() error {
+	if b.owned {
+		err := b.nc.Drain()
+		b.nc.Close()
+		return err
+	}
+	return nil
+}
+
+// DeleteStream removes the stream and all its consumers (for tests).
+func (b *Broker) DeleteStream(ctx context.Context) error {
+	return b.js.DeleteStream(ctx, b.cfg.Stream)
+}

@@ -1,0 +1,175 @@
+// Package outbox relays committed envelopes from the event log to the broker,
+// in log order. The relay wakes as soon as a commit appends to the log (with
+// a slow poll as a safety net for writers in other processes), publishes a
+// batch, waits for the broker's acknowledgements and only then advances its
+// checkpoint; after a crash it resumes from the checkpoint. Envelopes
+// published twice that way carry the same id, which the broker deduplicates
+// and consumers' inboxes ignore.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/banchan/banchan/event"
+)
+
+// Config configures a Relay.
+type Config struct {
+	// Name of the relay's checkpoint (default "outbox-relay").
+	Name string
+	// Batch is the most envelopes published at once (default 256).
+	Batch int
+	// Poll is how often the log is checked without a commit signal (default 1s).
+	Poll time.Duration
+	// MaxBackoff caps the wait after a failed publish (default 5s).
+	MaxBackoff time.Duration
+	Logger     *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Name == "" {
+		c.Name = "outbox-relay"
+	}
+	if c.Batch <= 0 {
+		c.Batch = 256
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Relay publishes the log to a broker.
+type Relay struct {
+	cfg       Config
+	log       event.Log
+	cp        event.Checkpoints
+	pub       event.Publisher
+	position  atomic.Int64
+	published atomic.Int64
+	resumed   atomic.Bool // position has been loaded from the checkpoint
+}
+
+// New builds a relay.
+func New(cfg Config, log event.Log, cp event.Checkpoints, pub event.Publisher) (*Relay, error) {
+	cfg.defaults()
+	if log == nil || cp == nil || pub == nil {
+		return nil, errors.New("outbox: relay needs a log, checkpoints and a publisher")
+	}
+	return &Relay{cfg: cfg, log: log, cp: cp, pub: pub}, nil
+}
+
+// Position is the last log position known to be published.
+func (r *Relay) Position() int64 { return r.position.Load() }
+
+// Published counts envelopes published since start.
+func (r *Relay) Published() int64 { return r.published.Load() }
+
+// Run relays until ctx is done, then makes one last attempt to publish what
+// is committed (bounded by a short timeout).
+func (r *Relay) Run(ctx context.Context) error {
+	if err := r.resume(ctx); err != nil {
+		return err
+	}
+	backoff := 50 * time.Millisecond
+	for {
+		wake := r.log.Appended()
+		n, err := r.flushOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("outbox relay: publish failed, will retry", "err", err, "in", backoff)
+			if !sleep(ctx, backoff) {
+				break
+			}
+			backoff = min(backoff*2, r.cfg.MaxBackoff)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		if n == r.cfg.Batch {
+			continue
+		}
+		select {
+		case <-wake:
+		case <-time.After(r.cfg.Poll):
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return r.Flush(fctx)
+}
+
+// Flush publishes everything committed so far, from the checkpoint on.
+func (r *Relay) Flush(ctx context.Context) error {
+	if !r.resumed.Load() {
+		if err := r.resume(ctx); err != nil {
+			return err
+		}
+	}
+	for {
+		n, err := r.flushOnce(ctx)
+		if err != nil {
+			return err
+		}
+		if n < r.cfg.Batch {
+			return nil
+		}
+	}
+}
+
+// resume starts from the checkpoint, where the last relay of this name
+// stopped; without it a fresh relay would publish the whole log again.
+func (r *Relay) resume(ctx context.Context) error {
+	pos, err := r.cp.Checkpoint(ctx, r.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	r.position.Store(pos)
+	r.resumed.Store(true)
+	return nil
+}
+
+func (r *Relay) flushOnce(ctx context.Context) (int, error) {
+	pos := r.position.Load()
+	envs, err := r.log.ReadLog(ctx, pos, r.cfg.Batch)
+	if err != nil || len(envs) == 0 {
+		return 0, err
+	}
+	if err := r.pub.Publish(ctx, envs...); err != nil {
+		return 0, err
+	}
+	last := envs[len(envs)-1].Position
+	// The broker has the batch: record that even if ctx is cancelled right
+	// now (Run stopping), or the final flush would publish it again.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.cp.SetCheckpoint(cctx, r.cfg.Name, last); err != nil {
+		return 0, err
+	}
+	r.position.Store(last)
+	r.published.Add(int64(len(envs)))
+	return len(envs), nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,134 @@
+// Package postgres opens an event store on PostgreSQL through pgx. Every
+// transaction that appends to the log first takes one advisory lock, held to
+// commit, so that log positions become visible in position order and the
+// relay can never skip a position that commits late.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"regexp"
+
+	"github.com/banchan/banchan/event/sqlstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// appendLockID is the advisory lock that orders appends to the log.
+const appendLockID = 7243001
+
+// Dialect is PostgreSQL's.
+var Dialect = sqlstore.Dialect{
+	Name:           "postgres",
+	Schema:         schema,
+	NumberedParams: true,
+	Begin:          "BEGIN",
+	LockAppend:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", appendLockID),
+	LockKey:        "SELECT pg_advisory_xact_lock(hashtext(?))",
+}
+
+var schema = []string{`
+CREATE TABLE event_log (
+	position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id             TEXT NOT NULL UNIQUE,
+	topic          TEXT NOT NULL,
+	stream         TEXT NOT NULL,
+	version        BIGINT NOT NULL,
+	type           TEXT NOT NULL,
+	source         TEXT NOT NULL,
+	subject        TEXT NOT NULL,
+	time           TEXT NOT NULL,
+	correlation_id TEXT NOT NULL,
+	causation_id   TEXT NOT NULL,
+	traceparent    TEXT NOT NULL,
+	data           TEXT NOT NULL,
+	UNIQUE (stream, version)
+);
+CREATE INDEX event_log_type ON event_log (type, position);
+CREATE INDEX event_log_correlation ON event_log (correlation_id, position);
+CREATE TABLE event_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL);
+CREATE TABLE event_inbox (
+	subscription TEXT NOT NULL,
+	event_id     TEXT NOT NULL,
+	handled_at   BIGINT NOT NULL,
+	PRIMARY KEY (subscription, event_id)
+);
+CREATE TABLE event_dead_letters (
+	id           TEXT PRIMARY KEY,
+	subscription TEXT NOT NULL,
+	message_key  TEXT NOT NULL,
+	handler      TEXT NOT NULL,
+	event_id     TEXT NOT NULL,
+	event_type   TEXT NOT NULL,
+	subject      TEXT NOT NULL,
+	reason       TEXT NOT NULL,
+	attempts     INTEGER NOT NULL,
+	failed_at    TEXT NOT NULL,
+	payload      BYTEA NOT NULL,
+	UNIQUE (subscription, message_key)
+);`}
+
+// Options configure Open.
+type Options struct {
+	// Schema holds every table (created if missing); default "public".
+	Schema   string
+	MaxConns int
+	Logger   *slog.Logger
+}
+
+var schemaRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// Open connects to the database at url and prepares the schema.
+func Open(ctx context.Context, url string, opts Options) (*sqlstore.Store, error) {
+	if opts.Schema == "" {
+		opts.Schema = "public"
+	}
+	if !schemaRe.MatchString(opts.Schema) {
+		return nil, fmt.Errorf("postgres: schema %q must be lower-case letters, digits and _", opts.Schema)
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 16
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	cfg.RuntimeParams["search_path"] = opts.Schema
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	if err := createSchema(ctx, db, opts.Schema); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s, err := sqlstore.New(ctx, Dialect, db, nil, sqlstore.Options{Logger: opts.Logger})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return s, nil
+}
+
+func createSchema(ctx context.Context, db *sql.DB, schema string) error {
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		return fmt.Errorf("postgres: create schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// DropSchema removes a schema and everything in it (for tests).
+func DropSchema(ctx context.Context, url, schema string) error {
+	if !schemaRe.MatchString(schema) {
+		return fmt.Errorf("postgres: bad schema %q", schema)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+	return err
+}

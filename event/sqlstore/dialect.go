@@ -1,0 +1,72 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// Dialect holds what differs between SQL engines.
+type Dialect struct {
+	// Name of the engine, for messages.
+	Name string
+	// Schema is the toolkit's DDL, run once at open.
+	Schema []string
+	// NumberedParams rewrites ? to $1, $2, ... when true.
+	NumberedParams bool
+	// Begin starts a write transaction on conn (for group commit).
+	Begin string
+	// LockAppend, if set, runs inside a transaction before its first append
+	// so that log positions commit in position order.
+	LockAppend string
+	// LockKey, if set, takes a transaction-scoped lock on the key given as
+	// its one parameter (see event.Tx.Lock).
+	LockKey string
+}
+
+// Rebind rewrites ? placeholders for the dialect. ? inside quotes is kept.
+func (d Dialect) Rebind(q string) string {
+	if !d.NumberedParams || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n, quoted := 0, false
+	for _, r := range q {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// rawQuerier is what *sql.DB, *sql.Conn and *sql.Tx have in common.
+type rawQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// rebinder adapts a rawQuerier to ? placeholders.
+type rebinder struct {
+	q rawQuerier
+	d Dialect
+}
+
+func (r rebinder) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.q.ExecContext(ctx, r.d.Rebind(q), args...)
+}
+
+func (r rebinder) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.q.QueryContext(ctx, r.d.Rebind(q), args...)
+}
+
+func (r rebinder) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.q.QueryRowContext(ctx, r.d.Rebind(q), args...)
+}

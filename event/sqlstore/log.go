@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/banchan/banchan/event"
+)
+
+const logColumns = `position, id, topic, stream, version, type, source, subject, time,
+	correlation_id, causation_id, traceparent, data`
+
+// ReadLog returns envelopes after a position, in order; see event.Log.
+func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]event.Envelope, error) {
+	rows, err := s.Read().QueryContext(ctx, `SELECT `+logColumns+` FROM event_log
+		WHERE position > ? ORDER BY position LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read log after %d: %w", after, err)
+	}
+	return scanEnvelopes(rows)
+}
+
+func scanEnvelopes(rows *sql.Rows) ([]event.Envelope, error) {
+	defer rows.Close()
+	var out []event.Envelope
+	for rows.Next() {
+		var e event.Envelope
+		var t, data string
+		if err := rows.Scan(&e.Position, &e.ID, &e.Topic, &e.Stream, &e.Version, &e.Type, &e.Source,
+			&e.Subject, &t, &e.CorrelationID, &e.CausationID, &e.TraceParent, &data); err != nil {
+			return nil, fmt.Errorf("scan log: %w", err)
+		}
+		var err error
+		if e.Time, err = time.Parse(time.RFC3339Nano, t); err != nil {
+			return nil, fmt.Errorf("log position %d: time %q: %w", e.Position, t, err)
+		}
+		e.SpecVersion, e.DataContentType, e.Data = event.SpecVersion, "application/json", []byte(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Checkpoint returns a named position (0 if never set).
+func (s *Store) Checkpoint(ctx context.Context, name string) (int64, error) {
+	var pos int64
+	err := s.Read().QueryRowContext(ctx, `SELECT position FROM event_checkpoints WHERE name = ?`, name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	return pos, nil
+}
+
+// SetCheckpoint stores a named position. It never moves a checkpoint back.
+func (s *Store) SetCheckpoint(ctx context.Context, name string, position int64) error {
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO event_checkpoints (name, position) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET position = excluded.position
+			WHERE excluded.position > event_checkpoints.position`, name, position)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set checkpoint %s: %w", name, err)
+	}
+	return nil
+}

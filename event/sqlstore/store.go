@@ -1,0 +1,311 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/banchan/banchan/event"
+)
+
+// Options configure a Store.
+type Options struct {
+	// GroupCommit queues every Update to one writer that commits many at once.
+	GroupCommit bool
+	// MaxBatch bounds the functions in one group commit (default 256).
+	MaxBatch int
+	// Logger receives the store's own errors (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Store implements event.Store, event.Log, event.Checkpoints and
+// event.DeadLetterStore.
+type Store struct {
+	d      Dialect
+	db     *sql.DB // writes (and reads when reader is nil)
+	reader *sql.DB
+	opts   Options
+	log    *slog.Logger
+
+	jobs    chan job
+	quit    chan struct{}
+	wg      sync.WaitGroup
+
+	notifyMu sync.Mutex
+	appended chan struct{}
+
+	closeOnce sync.Once
+}
+
+type job struct {
+	ctx  context.Context
+	fn   func(context.Context, event.Tx) error
+	done chan error
+}
+
+// New wraps open databases: db for writes, reader (may be nil) for reads.
+// It creates the toolkit's tables.
+func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Store, error) {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if reader == nil {
+		reader = db
+	}
+	s := &Store{d: d, db: db, reader: reader, opts: opts, log: opts.Logger,
+		quit: make(chan struct{}), appended: make(chan struct{})}
+	if opts.GroupCommit {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: writer connection: %w", d.Name, err)
+		}
+		s.jobs = make(chan job, opts.MaxBatch*4)
+		s.wg.Add(1)
+		go s.writer(conn)
+	}
+	if err := s.Migrate(ctx, "event", d.Schema); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// DB returns the write database handle.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the engine's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// Rebind rewrites ? placeholders for the engine.
+func (s *Store) Rebind(q string) string { return s.d.Rebind(q) }
+
+// Read returns a Querier over the read pool.
+func (s *Store) Read() event.Querier { return rebinder{q: s.reader, d: s.d} }
+
+// Ping checks the connection.
+func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
+
+// Close stops the writer and closes the databases.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		s.wg.Wait()
+		err = s.db.Close()
+		if s.reader != s.db {
+			err = errors.Join(err, s.reader.Close())
+		}
+	})
+	return err
+}
+
+// Appended is closed after the next commit that appended envelopes.
+func (s *Store) Appended() <-chan struct{} {
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	return s.appended
+}
+
+func (s *Store) notifyAppended() {
+	s.notifyMu.Lock()
+	close(s.appended)
+	s.appended = make(chan struct{})
+	s.notifyMu.Unlock()
+}
+
+// Update runs fn in a transaction; see event.Store.
+func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) error) error {
+	if !s.opts.GroupCommit {
+		return s.updateTx(ctx, fn)
+	}
+	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-s.quit:
+		return event.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the job is always answered (committed, rolled back or
+	// failed), so wait for that: returning early would hide a commit.
+	return <-j.done
+}
+
+func (s *Store) updateTx(ctx context.Context, fn func(context.Context, event.Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", s.d.Name, err)
+	}
+	t := &tx{rebinder: rebinder{q: sqlTx, d: s.d}, s: s}
+	if err := runSafe(ctx, fn, t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", s.d.Name, err)
+	}
+	if t.appended {
+		s.notifyAppended()
+	}
+	return nil
+}
+
+// runSafe runs fn and turns a panic into an error, so that one bad function
+// cannot take the writer (and every queued caller) down.
+func runSafe(ctx context.Context, fn func(context.Context, event.Tx) error, t *tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in transaction: %v", r)
+		}
+	}()
+	return fn(ctx, t)
+}
+
+func (s *Store) writer(conn *sql.Conn) {
+	defer s.wg.Done()
+	defer conn.Close()
+	for {
+		var first job
+		select {
+		case first = <-s.jobs:
+		case <-s.quit:
+			s.drainClosed()
+			return
+		}
+		batch := []job{first}
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(conn, batch)
+	}
+}
+
+// drainClosed answers jobs queued before Close.
+func (s *Store) drainClosed() {
+	for {
+		select {
+		case j := <-s.jobs:
+			j.done <- event.ErrClosed
+		default:
+			return
+		}
+	}
+}
+
+func (s *Store) runBatch(conn *sql.Conn, batch []job) {
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	fail := func(err error) {
+		for _, j := range batch {
+			j.done <- err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, s.d.Begin); err != nil {
+		fail(fmt.Errorf("%s: begin: %w", s.d.Name, err))
+		return
+	}
+	appended := false
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		didAppend, ok, err := s.runInSavepoint(ctx, conn, j)
+		if !ok {
+			_, _ = conn.ExecContext(ctx, "ROLLBACK")
+			fail(err)
+			return
+		}
+		results[i] = err
+		appended = appended || didAppend
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = conn.ExecContext(ctx, "ROLLBACK")
+		fail(fmt.Errorf("%s: commit: %w", s.d.Name, err))
+		return
+	}
+	if appended {
+		s.notifyAppended()
+	}
+	for i, j := range batch {
+		j.done <- results[i]
+	}
+}
+
+// runInSavepoint runs one job in a savepoint. ok is false when the
+// savepoint itself broke and the whole batch must be abandoned.
+func (s *Store) runInSavepoint(ctx context.Context, conn *sql.Conn, j job) (appended, ok bool, err error) {
+	if _, err := conn.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
+	}
+	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s}
+	fnErr := runSafe(j.ctx, j.fn, t)
+	if fnErr != nil {
+		if _, err := conn.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+			return false, false, fmt.Errorf("%s: rollback to savepoint: %w", s.d.Name, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "RELEASE job"); err != nil {
+		return false, false, fmt.Errorf("%s: release savepoint: %w", s.d.Name, err)
+	}
+	return fnErr == nil && t.appended, true, fnErr
+}
+
+// Migrate runs the steps of component not yet applied, in order, each in its
+// own transaction together with its record in schema_migrations. Concurrent
+// migrators (several processes starting at once) are serialised.
+func (s *Store) Migrate(ctx context.Context, component string, steps []string) error {
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			component TEXT NOT NULL, step INTEGER NOT NULL, applied_at TEXT NOT NULL,
+			PRIMARY KEY (component, step))`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: migrations table: %w", s.d.Name, err)
+	}
+	for i, step := range steps {
+		err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+			return s.migrateStep(ctx, tx, component, i+1, step)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: migrate %s step %d: %w", s.d.Name, component, i+1, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrateStep(ctx context.Context, tx event.Tx, component string, n int, step string) error {
+	if s.d.LockAppend != "" {
+		if _, err := tx.ExecContext(ctx, s.d.LockAppend); err != nil {
+			return err
+		}
+	}
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = ? AND step = ?`,
+		component, n).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, step); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (component, step, applied_at) VALUES (?, ?, ?)`,
+		component, n, time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}

@@ -1,0 +1,103 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/banchan/banchan/event"
+)
+
+// tx implements event.Tx over a database/sql transaction or, for group
+// commit, over the writer's connection inside a savepoint.
+type tx struct {
+	rebinder
+	s        *Store
+	locked   bool
+	appended bool
+}
+
+// Append adds envelopes to the log; see event.Tx.
+func (t *tx) Append(ctx context.Context, envs ...event.Envelope) error {
+	if len(envs) == 0 {
+		return nil
+	}
+	if err := t.lockAppend(ctx); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		if err := t.appendOne(ctx, e); err != nil {
+			return err
+		}
+	}
+	t.appended = true
+	return nil
+}
+
+func (t *tx) lockAppend(ctx context.Context) error {
+	if t.locked || t.s.d.LockAppend == "" {
+		return nil
+	}
+	if _, err := t.q.ExecContext(ctx, t.s.d.LockAppend); err != nil {
+		return fmt.Errorf("%s: lock log: %w", t.s.d.Name, err)
+	}
+	t.locked = true
+	return nil
+}
+
+func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.Topic == "" || e.Stream == "" {
+		return fmt.Errorf("append %s %s: %w: topic and stream are required", e.Type, e.ID, event.ErrInvalidEnvelope)
+	}
+	var current int64
+	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
+		e.Stream).Scan(&current); err != nil {
+		return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+	}
+	if e.Version != 0 && e.Version != current+1 {
+		return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
+			e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
+	}
+	res, err := t.ExecContext(ctx, `INSERT INTO event_log
+		(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		e.ID, e.Topic, e.Stream, current+1, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
+		e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
+	if err != nil {
+		return fmt.Errorf("append %s: %w", e.Type, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Either the id is already in the log or another writer took the
+		// version: both mean this append must not happen.
+		return fmt.Errorf("append %s %s to %s: %w", e.Type, e.ID, e.Stream, event.ErrConcurrency)
+	}
+	return nil
+}
+
+// MarkHandled records (subscription, event id) in the inbox; see event.Tx.
+func (t *tx) MarkHandled(ctx context.Context, subscription, eventID string) (bool, error) {
+	res, err := t.ExecContext(ctx, `INSERT INTO event_inbox (subscription, event_id, handled_at)
+		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, subscription, eventID, time.Now().UTC().UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
+	}
+	return n == 1, nil
+}
+
+// Lock takes a transaction-scoped lock on key; see event.Tx.
+func (t *tx) Lock(ctx context.Context, key string) error {
+	if t.s.d.LockKey == "" {
+		return nil
+	}
+	if _, err := t.ExecContext(ctx, t.s.d.LockKey, key); err != nil {
+		return fmt.Errorf("%s: lock %s: %w", t.s.d.Name, key, err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package event
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Querier runs SQL. Queries use ? placeholders on every engine; the store
+// rewrites them for engines that number their parameters.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is one unit of work: a service's state changes, the events they raise
+// and the inbox record of the message that caused them, committed together
+// or not at all.
+type Tx interface {
+	Querier
+	// Append adds envelopes to the ordered event log (the outbox); the relay
+	// publishes them once the transaction commits. Each envelope needs a
+	// Topic and a Stream. A zero Version appends at the stream's next
+	// version; a non-zero Version must be exactly the next one, or Append
+	// fails with ErrConcurrency (optimistic concurrency).
+	Append(ctx context.Context, envs ...Envelope) error
+	// MarkHandled records that subscription handled the event with this id.
+	// It reports false if that was already recorded: the caller must then
+	// change nothing.
+	MarkHandled(ctx context.Context, subscription, eventID string) (bool, error)
+	// Lock serialises transactions that lock the same key, until commit.
+	// Engines with a single writer need no lock and do nothing. Take locks
+	// before the first Append.
+	Lock(ctx context.Context, key string) error
+}
+
+// Store is a service's transactional store with the toolkit's tables: the
+// event log, relay checkpoints, the inbox and the dead letters.
+type Store interface {
+	// Update runs fn in a transaction and commits it when fn returns nil.
+	// fn may be run together with other callers' functions in one commit
+	// (group commit), each inside its own savepoint: fn's error rolls back
+	// fn's work only. fn must not call Update.
+	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Read returns a Querier for reads outside a transaction.
+	Read() Querier
+	// Rebind rewrites ? placeholders for the engine (for callers building SQL).
+	Rebind(query string) string
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Log reads the ordered event log.
+type Log interface {
+	// ReadLog returns up to limit envelopes with a position above after, in
+	// position order.
+	ReadLog(ctx context.Context, after int64, limit int) ([]Envelope, error)
+	// Appended is closed when envelopes have been committed since it was
+	// obtained; obtain it again to wait for the next commit.
+	Appended() <-chan struct{}
+}
+
+// Checkpoints keep named positions in the log.
+type Checkpoints interface {
+	Checkpoint(ctx context.Context, name string) (int64, error)
+	SetCheckpoint(ctx context.Context, name string, position int64) error
+}
+
+// DeadLetter is a message that a subscription gave up on.
+type DeadLetter struct {
+	ID           string    `json:"id"`
+	Subscription string    `json:"subscription"`
+	Handler      string    `json:"handler"`
+	EventID      string    `json:"eventId,omitempty"`
+	EventType    string    `json:"eventType,omitempty"`
+	Subject      string    `json:"subject"`
+	Reason       string    `json:"reason"`
+	Attempts     int       `json:"attempts"`
+	FailedAt     time.Time `json:"failedAt"`
+	Payload      []byte    `json:"-"`
+}
+
+// DeadLetterStore keeps dead letters until they are redriven or purged.
+type DeadLetterStore interface {
+	// PutDeadLetter stores d; a repeat for the same subscription and message
+	// updates the stored one.
+	PutDeadLetter(ctx context.Context, d DeadLetter) (DeadLetter, error)
+	// DeadLetters lists dead letters oldest first; subscription "" lists all.
+	DeadLetters(ctx context.Context, subscription string, limit int) ([]DeadLetter, error)
+	// DeadLetter returns one, or ErrNotFound.
+	DeadLetter(ctx context.Context, id string) (DeadLetter, error)
+	// DeleteDeadLetter removes one, or reports ErrNotFound.
+	DeleteDeadLetter(ctx context.Context, id string) error
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// Decode reads a JSON request body into v strictly: the content type must
+// be JSON, the body at most MaxBody bytes, one object, no unknown fields and
+// no wrong types. Its errors are problems naming what is wrong.
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := checkContentType(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
+		}
+		return NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
+	}
+	return DecodeBytes(body, v)
+}
+
+// DecodeBytes decodes one JSON object strictly; see Decode.
+func DecodeBytes(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return NewProblem(http.StatusBadRequest, "body is empty; want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err)
+	}
+	if dec.More() {
+		return NewProblem(http.StatusBadRequest, "body has data after the JSON object")
+	}
+	return nil
+}
+
+func checkContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return NewProblem(http.StatusUnsupportedMediaType, "missing Content-Type; want application/json")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return NewProblem(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q; want application/json", ct))
+	}
+	return nil
+}
+
+func decodeProblem(err error) *Problem {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return NewProblem(http.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, syntax))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return NewProblem(http.StatusBadRequest, "malformed JSON: body ends too early")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return Invalid(FieldError{Field: field, Reason: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		p := NewProblem(http.StatusBadRequest, "unknown field "+name)
+		p.Errors = []FieldError{{Field: strings.Trim(name, `"`), Reason: "unknown field"}}
+		return p
+	default:
+		return NewProblem(http.StatusBadRequest, "malformed JSON: "+err.Error())
+	}
+}

@@ -1,0 +1,95 @@
+// Package web holds the HTTP plumbing every service shares: strict JSON
+// decoding, JSON responses and RFC 9457 problem details for every error.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Problem is an RFC 9457 problem detail, and an error.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
+
+// NewProblem builds a problem with a title derived from the status.
+func NewProblem(status int, detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+// Invalid is a 422 problem listing invalid fields.
+func Invalid(errs ...FieldError) *Problem {
+	parts := make([]string, len(errs))
+	for i, e := range errs {
+		parts[i] = e.Field + ": " + e.Reason
+	}
+	p := NewProblem(http.StatusUnprocessableEntity, strings.Join(parts, "; "))
+	p.Type, p.Errors = "/problems/validation", errs
+	return p
+}
+
+// Fields collects field errors during validation.
+type Fields []FieldError
+
+// Add records a problem with field.
+func (f *Fields) Add(field, reason string) { *f = append(*f, FieldError{Field: field, Reason: reason}) }
+
+// Err returns a 422 problem if any field was invalid, else nil.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return Invalid(f...)
+}
+
+// ErrorMapper maps a domain error to a problem, or returns nil when it does
+// not know the error.
+type ErrorMapper func(error) *Problem
+
+// WriteError answers with the problem err is (or maps to); anything unknown
+// is a 500 whose cause is logged, not shown.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, maps ...ErrorMapper) {
+	var p *Problem
+	if !errors.As(err, &p) {
+		for _, m := range maps {
+			if p = m(err); p != nil {
+				break
+			}
+		}
+	}
+	if p == nil {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p = NewProblem(http.StatusInternalServerError, "internal error")
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// JSON writes v with status.
+func JSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// NotFound answers unknown routes with a problem.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	WriteError(w, r, slog.Default(), NewProblem(http.StatusNotFound, "no such resource: "+r.URL.Path))
+}

@@ -1,0 +1,57 @@
+// Package app holds the ordering context's use cases: commands that change
+// orders (and commit their events in the same transaction) and queries that
+// read them.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/ordering/adapters"
+)
+
+// Catalog answers whether the SCM knows a SKU (a query, over REST or
+// in-process, never a command).
+type Catalog interface {
+	Known(ctx context.Context, sku string) (bool, error)
+}
+
+// App is the ordering application.
+type App struct {
+	store   event.Store
+	catalog Catalog
+	orders  adapters.Orders
+	idem    adapters.Idempotency
+	now     func() time.Time
+	newID   func() string
+	log     *slog.Logger
+}
+
+// Config holds App's dependencies.
+type Config struct {
+	Store   event.Store
+	Catalog Catalog
+	Now     func() time.Time
+	NewID   func() string
+	Logger  *slog.Logger
+}
+
+// New builds the application.
+func New(cfg Config) (*App, error) {
+	if cfg.Store == nil || cfg.Catalog == nil {
+		return nil, errors.New("ordering: needs a store and a catalog")
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = event.NewID
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &App{store: cfg.Store, catalog: cfg.Catalog, now: cfg.Now, newID: cfg.NewID, log: cfg.Logger}, nil
+}

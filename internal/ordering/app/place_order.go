@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/ordering/adapters"
+	"github.com/banchan/banchan/internal/ordering/contract"
+	"github.com/banchan/banchan/internal/ordering/domain"
+)
+
+// Errors of PlaceOrder.
+var (
+	ErrUnknownSKU          = errors.New("unknown SKU")
+	ErrIdempotencyMismatch = errors.New("Idempotency-Key was used with another request")
+)
+
+// PlaceOrder is a customer's order with an optional Idempotency-Key and the
+// hash of the request that carried it.
+type PlaceOrder struct {
+	Request     domain.PlaceRequest
+	Key         string
+	RequestHash string
+}
+
+// Placed is PlaceOrder's answer: the response body, and whether it replays
+// the first answer for the key.
+type Placed struct {
+	OrderID  string
+	Body     []byte
+	Replayed bool
+}
+
+// PlaceOrder validates the order, checks its SKUs and commits the order with
+// its OrderPlaced event (and the key's record) in one transaction.
+func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (Placed, error) {
+	if err := cmd.Request.Validate(); err != nil {
+		return Placed{}, err
+	}
+	if err := a.checkSKUs(ctx, cmd.Request.Lines); err != nil {
+		return Placed{}, err
+	}
+	var out Placed
+	err := a.store.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		var err error
+		out, err = a.place(ctx, tx, cmd)
+		return err
+	})
+	return out, err
+}
+
+func (a *App) place(ctx context.Context, tx event.Tx, cmd PlaceOrder) (Placed, error) {
+	if cmd.Key != "" {
+		prev, ok, err := a.idem.Get(ctx, tx, cmd.Key)
+		if err != nil {
+			return Placed{}, err
+		}
+		if ok && prev.RequestHash != cmd.RequestHash {
+			return Placed{}, fmt.Errorf("key %q: %w", cmd.Key, ErrIdempotencyMismatch)
+		}
+		if ok {
+			return Placed{OrderID: prev.OrderID, Body: prev.Response, Replayed: true}, nil
+		}
+	}
+	o := domain.NewOrder(a.newID(), cmd.Request, a.now())
+	body, err := json.Marshal(o)
+	if err != nil {
+		return Placed{}, err
+	}
+	if err := a.orders.Insert(ctx, tx, o); err != nil {
+		return Placed{}, err
+	}
+	env, err := orderPlaced(o)
+	if err != nil {
+		return Placed{}, err
+	}
+	if err := tx.Append(ctx, env); err != nil {
+		return Placed{}, err
+	}
+	if cmd.Key != "" {
+		rec := adapters.IdempotentResponse{RequestHash: cmd.RequestHash, OrderID: o.ID, Response: body}
+		if err := a.idem.Put(ctx, tx, cmd.Key, rec, o.PlacedAt); err != nil {
+			return Placed{}, err
+		}
+	}
+	return Placed{OrderID: o.ID, Body: body}, nil
+}
+
+func orderPlaced(o domain.Order) (event.Envelope, error) {
+	lines := make([]contract.Line, len(o.Lines))
+	for i, l := range o.Lines {
+		lines[i] = contract.Line{SKU: l.SKU, Qty: l.Qty, UnitPrice: l.UnitPrice}
+	}
+	a := o.DeliveryAddress
+	data := contract.OrderPlaced{ID: o.ID, CustomerID: o.CustomerID, Lines: lines, TotalAmount: o.TotalAmount,
+		DeliveryAddress: contract.Address{Name: a.Name, Line1: a.Line1, Line2: a.Line2, Postcode: a.Postcode, Phone: a.Phone},
+		PlacedAt: o.PlacedAt}
+	env, err := event.New(contract.Topic, contract.TypeOrderPlaced, contract.Source, o.ID, data)
+	env.Stream = "ordering/order-" + o.ID
+	return env, err
+}
+
+func (a *App) checkSKUs(ctx context.Context, lines []domain.Line) error {
+	var unknown domain.ValidationError
+	for i, l := range lines {
+		ok, err := a.catalog.Known(ctx, l.SKU)
+		if err != nil {
+			return fmt.Errorf("check sku %s: %w", l.SKU, err)
+		}
+		if !ok {
+			unknown = append(unknown, domain.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
+				Reason: "unknown SKU " + l.SKU})
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("%w: %w", ErrUnknownSKU, unknown)
+	}
+	return nil
+}

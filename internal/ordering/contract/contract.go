@@ -1,0 +1,45 @@
+// Package contract is the ordering service's published language: the
+// events it publishes on topic "ordering". Other services may import this
+// package and nothing else of ordering. Payloads change compatibly (new
+// optional fields); an incompatible change gets a new type name.
+package contract
+
+import "time"
+
+// Topic carries every ordering event.
+const Topic = "ordering"
+
+// Source is the CloudEvents source of ordering events.
+const Source = "/banchan/ordering"
+
+// Event type names.
+const (
+	TypeOrderPlaced = "OrderPlaced"
+)
+
+// OrderPlaced: a customer placed an order; the ordering service accepted
+// and stored it.
+type OrderPlaced struct {
+	ID              string    `json:"id"`
+	CustomerID      string    `json:"customerId"`
+	Lines           []Line    `json:"lines"`
+	TotalAmount     int64     `json:"totalAmount"`
+	DeliveryAddress Address   `json:"deliveryAddress"`
+	PlacedAt        time.Time `json:"placedAt"`
+}
+
+// Line is one ordered item; prices are integer minor units.
+type Line struct {
+	SKU       string `json:"sku"`
+	Qty       int    `json:"qty"`
+	UnitPrice int64  `json:"unitPrice"`
+}
+
+// Address is where an order is delivered.
+type Address struct {
+	Name     string `json:"name"`
+	Line1    string `json:"line1"`
+	Line2    string `json:"line2,omitempty"`
+	Postcode string `json:"postcode"`
+	Phone    string `json:"phone,omitempty"`
+}

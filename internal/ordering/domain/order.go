@@ -1,0 +1,126 @@
+// Package domain is the ordering context's model: orders, their lines and
+// the status machine that SCM progress drives. It is pure: no I/O.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Status of an order.
+type Status string
+
+// Statuses, in the order fulfilment moves through them.
+const (
+	Placed      Status = "PLACED"
+	Allocated   Status = "ALLOCATED"
+	Backordered Status = "BACKORDERED"
+	Cooking     Status = "COOKING"
+	PickedUp    Status = "PICKED_UP"
+	Packed      Status = "PACKED"
+	Shipped     Status = "SHIPPED"
+	Delivered   Status = "DELIVERED"
+	Cancelled   Status = "CANCELLED"
+)
+
+// rank orders statuses along the flow; a status only moves forward.
+// BACKORDERED ranks below ALLOCATED so that stock arriving later can still
+// allocate a backordered order.
+var rank = map[Status]int{
+	Placed: 0, Backordered: 1, Allocated: 2, Cooking: 3, PickedUp: 4,
+	Packed: 5, Shipped: 6, Delivered: 7, Cancelled: 8,
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { _, ok := rank[s]; return ok }
+
+// Final reports whether no further transition can happen.
+func (s Status) Final() bool { return s == Delivered || s == Cancelled }
+
+// CanMoveTo reports whether an order in s may move to next. Late or repeated
+// progress (next at or behind s) is not a move.
+func (s Status) CanMoveTo(next Status) bool {
+	if s.Final() || !next.Valid() {
+		return false
+	}
+	return rank[next] > rank[s]
+}
+
+// Line is one ordered item. BatchRef is set once the SCM allocated it.
+type Line struct {
+	SKU       string `json:"sku"`
+	Qty       int    `json:"qty"`
+	UnitPrice int64  `json:"unitPrice"`
+	BatchRef  string `json:"batchRef,omitempty"`
+}
+
+// Address is the delivery address.
+type Address struct {
+	Name     string `json:"name"`
+	Line1    string `json:"line1"`
+	Line2    string `json:"line2,omitempty"`
+	Postcode string `json:"postcode"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// Transition is one entry of an order's status history.
+type Transition struct {
+	Status Status    `json:"status"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Order is the ordering context's aggregate.
+type Order struct {
+	ID              string       `json:"id"`
+	CustomerID      string       `json:"customerId"`
+	Status          Status       `json:"status"`
+	Lines           []Line       `json:"lines"`
+	TotalAmount     int64        `json:"totalAmount"`
+	DeliveryAddress Address      `json:"deliveryAddress"`
+	PlacedAt        time.Time    `json:"placedAt"`
+	UpdatedAt       time.Time    `json:"updatedAt"`
+	History         []Transition `json:"history"`
+}
+
+// Limits on an order.
+const (
+	MaxLines     = 100
+	MaxLineQty   = 10_000
+	MaxUnitPrice = 100_000_000
+)
+
+var (
+	skuRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	idRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+)
+
+// ValidSKU reports whether s can be a SKU.
+func ValidSKU(s string) bool { return skuRe.MatchString(s) }
+
+// ValidID reports whether s can be an external id (customer id).
+func ValidID(s string) bool { return idRe.MatchString(s) }
+
+// ErrTransition reports a status change the machine does not allow.
+var ErrTransition = errors.New("status transition not allowed")
+
+// MoveTo records a transition to next at time at.
+func (o *Order) MoveTo(next Status, at time.Time, reason string) error {
+	if !o.Status.CanMoveTo(next) {
+		return fmt.Errorf("order %s %s → %s: %w", o.ID, o.Status, next, ErrTransition)
+	}
+	o.Status, o.UpdatedAt = next, at
+	o.History = append(o.History, Transition{Status: next, At: at, Reason: reason})
+	return nil
+}
+
+// AssignBatch records the batch holding a line's SKU.
+func (o *Order) AssignBatch(sku, batchRef string) {
+	for i := range o.Lines {
+		if o.Lines[i].SKU == sku {
+			o.Lines[i].BatchRef = batchRef
+		}
+	}
+}

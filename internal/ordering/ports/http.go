@@ -1,0 +1,92 @@
+// Package ports exposes the ordering application: its HTTP API and the
+// event handlers it binds to its subscription.
+package ports
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/banchan/banchan/internal/foundation/web"
+	"github.com/banchan/banchan/internal/ordering/adapters"
+	"github.com/banchan/banchan/internal/ordering/app"
+	"github.com/banchan/banchan/internal/ordering/domain"
+)
+
+// HTTP serves the ordering API.
+type HTTP struct {
+	App *app.App
+	Log *slog.Logger
+}
+
+// Register adds the routes to mux.
+func (h HTTP) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/orders", h.placeOrder)
+	mux.HandleFunc("GET /v1/orders/{id}", h.getOrder)
+}
+
+func (h HTTP) placeOrder(w http.ResponseWriter, r *http.Request) {
+	var req domain.PlaceRequest
+	if err := web.Decode(w, r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		h.fail(w, r, web.Invalid(web.FieldError{Field: "Idempotency-Key", Reason: "at most 255 characters"}))
+		return
+	}
+	placed, err := h.App.PlaceOrder(r.Context(), app.PlaceOrder{Request: req, Key: key, RequestHash: hashOf(req)})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/orders/"+placed.OrderID)
+	w.Header().Set("Content-Type", "application/json")
+	if placed.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(placed.Body)
+}
+
+// hashOf identifies a request by its decoded content, so that formatting
+// differences do not make "the same body" different.
+func hashOf(req domain.PlaceRequest) string {
+	b, _ := json.Marshal(req)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (h HTTP) getOrder(w http.ResponseWriter, r *http.Request) {
+	o, err := h.App.Order(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, o)
+}
+
+func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
+	web.WriteError(w, r, h.Log, err, mapError)
+}
+
+func mapError(err error) *web.Problem {
+	var v domain.ValidationError
+	switch {
+	case errors.As(err, &v):
+		fields := make([]web.FieldError, len(v))
+		for i, f := range v {
+			fields[i] = web.FieldError{Field: f.Field, Reason: f.Reason}
+		}
+		return web.Invalid(fields...)
+	case errors.Is(err, app.ErrIdempotencyMismatch):
+		return web.Invalid(web.FieldError{Field: "Idempotency-Key", Reason: err.Error()})
+	case errors.Is(err, adapters.ErrNotFound):
+		return web.NewProblem(http.StatusNotFound, err.Error())
+	}
+	return nil
+}

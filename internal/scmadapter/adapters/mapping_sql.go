@@ -1,0 +1,60 @@
+// Package adapters keeps the SCM adapter's SKU mapping table in SQL.
+package adapters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/banchan/banchan/event"
+)
+
+// Migrations create the adapter's tables.
+var Migrations = []string{`
+CREATE TABLE scmadapter_sku_map (
+	sku       TEXT PRIMARY KEY,
+	item_code TEXT NOT NULL,
+	physical  INTEGER NOT NULL
+);
+CREATE INDEX scmadapter_sku_map_item ON scmadapter_sku_map (item_code);`}
+
+// Mapping is how one SKU appears in the SCM.
+type Mapping struct {
+	SKU      string `json:"sku"`
+	ItemCode string `json:"itemCode"`
+	Physical bool   `json:"physical"`
+}
+
+// Mappings is the SQL SKU mapping table.
+type Mappings struct{}
+
+// Lookup returns the stored mapping of a SKU, if any.
+func (Mappings) Lookup(ctx context.Context, q event.Querier, sku string) (Mapping, bool, error) {
+	m := Mapping{SKU: sku}
+	var physical int
+	err := q.QueryRowContext(ctx, `SELECT item_code, physical FROM scmadapter_sku_map WHERE sku = ?`, sku).
+		Scan(&m.ItemCode, &physical)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("sku mapping %s: %w", sku, err)
+	}
+	m.Physical = physical == 1
+	return m, true, nil
+}
+
+// ReverseLookup returns the SKU mapped to an item code, if any.
+func (Mappings) ReverseLookup(ctx context.Context, q event.Querier, itemCode string) (string, bool, error) {
+	var sku string
+	err := q.QueryRowContext(ctx, `SELECT sku FROM scmadapter_sku_map WHERE item_code = ? ORDER BY sku LIMIT 1`,
+		itemCode).Scan(&sku)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("sku of item %s: %w", itemCode, err)
+	}
+	return sku, true, nil
+}

@@ -1,0 +1,52 @@
+package system
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// catalogFunc adapts the scm service's in-process query to ordering's port.
+type catalogFunc func(ctx context.Context, sku string) (bool, error)
+
+func (f catalogFunc) Known(ctx context.Context, sku string) (bool, error) { return f(ctx, sku) }
+
+// httpCatalog asks the scm service over REST (GET /v1/skus/{sku}). A SKU
+// once known stays known, so positive answers are cached.
+type httpCatalog struct {
+	base   string
+	client *http.Client
+	known  sync.Map
+}
+
+func newHTTPCatalog(base string) *httpCatalog {
+	return &httpCatalog{base: strings.TrimRight(base, "/"), client: &http.Client{Timeout: 5 * time.Second}}
+}
+
+func (c *httpCatalog) Known(ctx context.Context, sku string) (bool, error) {
+	if _, ok := c.known.Load(sku); ok {
+		return true, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/skus/"+url.PathEscape(sku), nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("scm catalog: %w", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		c.known.Store(sku, true)
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	default:
+		return false, fmt.Errorf("scm catalog: GET %s: %s", req.URL, resp.Status)
+	}
+}

@@ -1,0 +1,229 @@
+// Package system is the composition root: it reads the configuration,
+// opens the store and the broker, wires the selected services, their
+// subscriptions, the outbox relay and the HTTP API, and runs them until the
+// context ends. It is the only package that imports every service.
+package system
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Service names selectable with --services.
+var ServiceNames = []string{"ordering", "scm-adapter", "scm"}
+
+// Config is the whole configuration of one process.
+type Config struct {
+	HTTP            string
+	DataDir         string
+	Services        []string
+	NATSURL         string
+	NATSListen      string
+	NATSStream      string
+	NATSPrefix      string
+	NATSReplicas    int
+	PostgresURL     string
+	PostgresSchema  string
+	SCMURL          string
+	MaxDeliveries   int
+	RetryBase       time.Duration
+	RetryMax        time.Duration
+	AckWait         time.Duration
+	Workers         int
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	LogFormat       string
+	// NoSync turns off fsync in embedded mode (benchmarks of the cost only).
+	NoSync bool
+}
+
+// Default is the all-in-one configuration on embedded defaults.
+func Default() Config {
+	return Config{HTTP: "127.0.0.1:8080", DataDir: "./data", Services: []string{"all"},
+		NATSStream: "BANCHAN", NATSPrefix: "banchan", NATSReplicas: 1, PostgresSchema: "banchan",
+		MaxDeliveries: 5, RetryBase: time.Second, RetryMax: time.Minute, AckWait: 30 * time.Second,
+		Workers: 8, ShutdownTimeout: 15 * time.Second, LogLevel: "info", LogFormat: "text"}
+}
+
+// envPrefix starts every environment variable.
+const envPrefix = "BANCHAN_"
+
+// Flags registers every setting on fs; each flag's environment variable
+// (BANCHAN_ + the flag name upper-cased, dashes as underscores) overrides
+// its default.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	str := func(p *string, name, usage string) { fs.StringVar(p, name, *p, usage+envNote(name)) }
+	dur := func(p *time.Duration, name, usage string) { fs.DurationVar(p, name, *p, usage+envNote(name)) }
+	num := func(p *int, name, usage string) { fs.IntVar(p, name, *p, usage+envNote(name)) }
+	str(&c.HTTP, "http", "HTTP listen address (host:port; port 0 picks a free one)")
+	str(&c.DataDir, "data-dir", "directory for the SQLite database and the embedded broker's files")
+	fs.Func("services", "comma-separated services to run in this process: all, or any of "+
+		strings.Join(ServiceNames, ", ")+" (default all)"+envNote("services"), func(s string) error {
+		c.Services = splitList(s)
+		return nil
+	})
+	str(&c.NATSURL, "nats-url", "external NATS server URL; empty runs an embedded JetStream server")
+	str(&c.NATSListen, "nats-listen", "host:port where the embedded NATS server also listens (default none)")
+	str(&c.NATSStream, "nats-stream", "JetStream stream name")
+	str(&c.NATSPrefix, "nats-prefix", "subject prefix of every message")
+	num(&c.NATSReplicas, "nats-replicas", "stream replicas (3 on a cluster)")
+	str(&c.PostgresURL, "postgres-url", "PostgreSQL URL; empty uses SQLite under --data-dir")
+	str(&c.PostgresSchema, "postgres-schema", "PostgreSQL schema holding every table")
+	str(&c.SCMURL, "scm-url", "base URL of the scm service, for catalog queries when it runs in another process")
+	num(&c.MaxDeliveries, "max-deliveries", "deliveries of a failing message before it is dead-lettered")
+	dur(&c.RetryBase, "retry-base", "first retry delay (doubles per attempt)")
+	dur(&c.RetryMax, "retry-max", "longest retry delay")
+	dur(&c.AckWait, "ack-wait", "time a delivery may stay unacknowledged before redelivery")
+	num(&c.Workers, "workers", "concurrent handlers per subscription")
+	dur(&c.ShutdownTimeout, "shutdown-timeout", "time to finish in-flight work on SIGTERM")
+	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "text or json")
+}
+
+func envNote(flagName string) string { return " (env " + EnvName(flagName) + ")" }
+
+// EnvName is the environment variable of a flag.
+func EnvName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ApplyEnv sets every flag not given on the command line from its
+// environment variable, if set. Call it after fs.Parse.
+func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := lookup(EnvName(f.Name))
+		if !ok || given[f.Name] {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvName(f.Name), v, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// LoadArgs parses args and the environment into a Config.
+func LoadArgs(name string, args []string) (Config, *flag.FlagSet, error) {
+	cfg := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	if err := ApplyEnv(fs, os.LookupEnv); err != nil {
+		return cfg, fs, err
+	}
+	return cfg, fs, cfg.Validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Runs reports whether this process runs service name.
+func (c Config) Runs(name string) bool {
+	return slices.Contains(c.Services, "all") || slices.Contains(c.Services, name)
+}
+
+// Validate reports every setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(c.Services) == 0 {
+		bad("--services: empty; want all or some of %s", strings.Join(ServiceNames, ", "))
+	}
+	for _, s := range c.Services {
+		if s != "all" && !slices.Contains(ServiceNames, s) {
+			bad("--services: unknown service %q; want all or some of %s", s, strings.Join(ServiceNames, ", "))
+		}
+	}
+	if _, port, err := splitHostPort(c.HTTP); err != nil || port < 0 || port > 65535 {
+		bad("--http %q: want host:port", c.HTTP)
+	}
+	if c.PostgresURL == "" && c.DataDir == "" {
+		bad("--data-dir: required without --postgres-url")
+	}
+	checkURL := func(flagName, v string, schemes ...string) {
+		if v == "" {
+			return
+		}
+		u, err := url.Parse(v)
+		if err != nil || !slices.Contains(schemes, u.Scheme) || u.Host == "" {
+			bad("--%s %q: want a %s URL", flagName, Mask(v), strings.Join(schemes, " or "))
+		}
+	}
+	checkURL("nats-url", c.NATSURL, "nats", "tls", "ws", "wss")
+	checkURL("postgres-url", c.PostgresURL, "postgres", "postgresql")
+	checkURL("scm-url", c.SCMURL, "http", "https")
+	if c.Runs("ordering") && !c.Runs("scm") && c.SCMURL == "" {
+		bad("--scm-url: required when ordering runs without scm in this process")
+	}
+	if c.MaxDeliveries < 1 || c.Workers < 1 || c.NATSReplicas < 1 {
+		bad("--max-deliveries, --workers and --nats-replicas must be at least 1")
+	}
+	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.AckWait < time.Second || c.ShutdownTimeout <= 0 {
+		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("--log-format %q: want text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+func splitHostPort(hp string) (string, int, error) {
+	i := strings.LastIndex(hp, ":")
+	if i < 0 {
+		return "", 0, errors.New("no port")
+	}
+	p, err := strconv.Atoi(hp[i+1:])
+	return hp[:i], p, err
+}
+
+// Mask hides a URL's password.
+func Mask(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// LogAttrs is the effective configuration for the start-up log, secrets masked.
+func (c Config) LogAttrs() []any {
+	return []any{"http", c.HTTP, "data_dir", c.DataDir, "services", strings.Join(c.Services, ","),
+		"nats_url", orDefault(Mask(c.NATSURL), "embedded"), "nats_listen", orDefault(c.NATSListen, "none"),
+		"nats_stream", c.NATSStream, "nats_prefix", c.NATSPrefix, "nats_replicas", c.NATSReplicas,
+		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
+		"scm_url", orDefault(c.SCMURL, "in-process"), "max_deliveries", c.MaxDeliveries,
+		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
+		"shutdown_timeout", c.ShutdownTimeout, "log_level", c.LogLevel, "log_format", c.LogFormat}
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}

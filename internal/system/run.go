@@ -1,0 +1,99 @@
+package system
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Run serves until ctx ends (SIGTERM/SIGINT), then shuts down in order:
+// stop taking requests and let in-flight ones finish, stop the
+// subscriptions after their handlers return, flush the outbox relay, close
+// the broker and the store.
+func (s *System) Run(ctx context.Context) error {
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(s.listener) }()
+
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- s.relay.Run(relayCtx) }()
+
+	for _, name := range s.Subscriptions() {
+		if err := s.consumers[name].Start(ctx); err != nil {
+			stopRelay()
+			<-relayDone
+			_ = srv.Close()
+			s.close()
+			return err
+		}
+	}
+	s.ready.Store(true)
+	s.log.Info("banchan ready", "addr", s.Addr(), "subscriptions", strings.Join(s.Subscriptions(), ","))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("http: %w", err)
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		s.log.Warn("http shutdown", "err", serr)
+	}
+	for _, c := range s.consumers {
+		_ = c.Close()
+	}
+	stopRelay()
+	if rerr := <-relayDone; rerr != nil {
+		s.log.Warn("outbox relay: final flush", "err", rerr)
+	}
+	s.close()
+	s.log.Info("stopped")
+	return err
+}
+
+// Main loads the configuration from args and the environment, and runs the
+// system until ctx ends. It prints where it listens to stdout.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := LoadArgs("banchan run", args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		fs.SetOutput(stderr)
+		return err
+	}
+	log := NewLogger(cfg, stderr)
+	log.Info("starting banchan", cfg.LogAttrs()...)
+	s, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	base := "http://" + s.Addr()
+	fmt.Fprintf(stdout, "banchan listening on %s (services: %s)\n", base, strings.Join(s.Subscriptions(), ", "))
+	fmt.Fprintf(stdout, "try: curl -s -X POST %s/v1/batches -H 'Content-Type: application/json' "+
+		"-d '{\"ref\":\"b-1\",\"sku\":\"KIMCHI-500G\",\"qty\":20,\"eta\":null}'\n", base)
+	return s.Run(ctx)
+}
+
+// NewLogger builds the process logger.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+

@@ -1,0 +1,236 @@
+package system
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/natsjs"
+	"github.com/banchan/banchan/event/outbox"
+	"github.com/banchan/banchan/event/postgres"
+	"github.com/banchan/banchan/event/sqlite"
+	"github.com/banchan/banchan/event/sqlstore"
+	"github.com/banchan/banchan/internal/foundation/web"
+	"github.com/banchan/banchan/internal/operations"
+	"github.com/banchan/banchan/internal/ordering"
+	"github.com/banchan/banchan/internal/scm"
+	"github.com/banchan/banchan/internal/scmadapter"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// service is what the composition root needs of every service.
+type service interface {
+	Topics() []string
+	Bind(c *event.Consumer)
+}
+
+// System is one running process: its store, broker, relay, subscriptions
+// and HTTP API.
+type System struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *sqlstore.Store
+	ns        *server.Server
+	broker    *natsjs.Broker
+	relay     *outbox.Relay
+	consumers map[string]*event.Consumer
+	mux       *http.ServeMux
+	listener  net.Listener
+	ready     atomic.Bool
+	closers   []func() error
+}
+
+// New opens the store and the broker and wires the selected services. The
+// HTTP listener is bound (so Addr is known) but not yet serving.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (s *System, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s = &System{cfg: cfg, log: log, consumers: map[string]*event.Consumer{}, mux: http.NewServeMux()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if err := s.openStore(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.openBroker(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.wire(ctx); err != nil {
+		return nil, err
+	}
+	s.listener, err = net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("http: listen %s: %w", cfg.HTTP, err)
+	}
+	return s, nil
+}
+
+// Addr is the HTTP listener's address.
+func (s *System) Addr() string { return s.listener.Addr().String() }
+
+func (s *System) openStore(ctx context.Context) error {
+	var err error
+	if s.cfg.PostgresURL != "" {
+		s.store, err = postgres.Open(ctx, s.cfg.PostgresURL, postgres.Options{Schema: s.cfg.PostgresSchema, Logger: s.log})
+	} else {
+		if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		sync := ""
+		if s.cfg.NoSync {
+			sync = "OFF"
+		}
+		s.store, err = sqlite.Open(ctx, filepath.Join(s.cfg.DataDir, "banchan.db"),
+			sqlite.Options{Logger: s.log, Synchronous: sync})
+	}
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, s.store.Close)
+	return nil
+}
+
+func (s *System) openBroker(ctx context.Context) error {
+	bcfg := natsjs.Config{Stream: s.cfg.NATSStream, Prefix: s.cfg.NATSPrefix, Replicas: s.cfg.NATSReplicas, Logger: s.log}
+	var err error
+	if s.cfg.NATSURL != "" {
+		s.broker, err = natsjs.Connect(ctx, s.cfg.NATSURL, bcfg)
+	} else {
+		s.ns, err = natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
+			Listen: s.cfg.NATSListen, NoSync: s.cfg.NoSync})
+		if err != nil {
+			return err
+		}
+		s.closers = append(s.closers, func() error { s.ns.Shutdown(); s.ns.WaitForShutdown(); return nil })
+		s.broker, err = natsjs.Connect(ctx, "", bcfg, nats.InProcessServer(s.ns))
+	}
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, s.broker.Close)
+	return nil
+}
+
+func (s *System) wire(ctx context.Context) error {
+	var catalog catalogFunc
+	services := map[string]service{}
+	if s.cfg.Runs(scm.Name) {
+		svc, err := scm.New(ctx, s.store, s.store, s.log.With("service", scm.Name))
+		if err != nil {
+			return err
+		}
+		svc.Routes(s.mux)
+		services[scm.Name], catalog = svc, svc.KnownSKU
+	}
+	if s.cfg.Runs(scmadapter.Name) {
+		svc, err := scmadapter.New(ctx, s.store, s.store, s.log.With("service", scmadapter.Name))
+		if err != nil {
+			return err
+		}
+		services[scmadapter.Name] = svc
+	}
+	if s.cfg.Runs(ordering.Name) {
+		var cat interface {
+			Known(context.Context, string) (bool, error)
+		} = catalog
+		if catalog == nil {
+			cat = newHTTPCatalog(s.cfg.SCMURL)
+		}
+		svc, err := ordering.New(ctx, s.store, s.store, cat, s.log.With("service", ordering.Name))
+		if err != nil {
+			return err
+		}
+		svc.Routes(s.mux)
+		services[ordering.Name] = svc
+	}
+	for name, svc := range services {
+		if err := s.subscribe(name, svc); err != nil {
+			return err
+		}
+	}
+	relay, err := outbox.New(outbox.Config{Logger: s.log.With("component", "relay")}, s.store, s.store, s.broker)
+	if err != nil {
+		return err
+	}
+	s.relay = relay
+	s.routes()
+	return nil
+}
+
+func (s *System) subscribe(name string, svc service) error {
+	c, err := event.NewConsumer(event.ConsumerConfig{Name: name, Topics: svc.Topics(), Workers: s.cfg.Workers,
+		AckWait: s.cfg.AckWait, MaxDeliveries: s.cfg.MaxDeliveries, BaseDelay: s.cfg.RetryBase,
+		MaxDelay: s.cfg.RetryMax, Logger: s.log.With("service", name)}, s.broker, s.store)
+	if err != nil {
+		return err
+	}
+	svc.Bind(c)
+	s.consumers[name] = c
+	return nil
+}
+
+func (s *System) routes() {
+	operations.DeadLetters{Store: s.store, Consumers: s.consumers, Log: s.log}.Register(s.mux)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("/", web.NotFound)
+}
+
+func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
+	checks := map[string]string{"store": "ok", "broker": "ok", "subscriptions": "ok"}
+	ok := true
+	fail := func(k string, err error) { checks[k], ok = err.Error(), false }
+	if err := s.store.Ping(r.Context()); err != nil {
+		fail("store", err)
+	}
+	if err := s.broker.Ping(r.Context()); err != nil {
+		fail("broker", err)
+	}
+	if !s.ready.Load() {
+		fail("subscriptions", errors.New("starting"))
+	}
+	for name, c := range s.consumers {
+		if !c.Running() {
+			fail("subscriptions", fmt.Errorf("%s not running", name))
+		}
+	}
+	status := http.StatusOK
+	if !ok {
+		status = http.StatusServiceUnavailable
+	}
+	web.JSON(w, status, map[string]any{"ready": ok, "checks": checks})
+}
+
+// Subscriptions lists the names of this process's subscriptions.
+func (s *System) Subscriptions() []string {
+	names := make([]string, 0, len(s.consumers))
+	for n := range s.consumers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// close releases what New opened, in reverse order.
+func (s *System) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			s.log.Warn("close", "err", err)
+		}
+	}
+	s.closers = nil
+}
