@@ -38,8 +38,8 @@ func (s *Store) PutDeadLetter(ctx context.Context, d event.DeadLetter) (event.De
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (subscription, message_key) DO UPDATE SET reason = excluded.reason,
 		attempts = excluded.attempts, failed_at = excluded.failed_at, handler = excluded.handler`,
-		d.ID, d.Subscription, key, d.Handler, d.EventID, d.EventType, d.Subject, d.Reason, d.Attempts,
-		d.FailedAt.UTC().Format(timeLayout), d.Payload); err != nil {
+			d.ID, d.Subscription, key, d.Handler, d.EventID, d.EventType, d.Subject, d.Reason, d.Attempts,
+			d.FailedAt.UTC().Format(timeLayout), d.Payload); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx, `SELECT id FROM event_dead_letters WHERE subscription = ? AND message_key = ?`,

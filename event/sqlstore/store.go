@@ -31,9 +31,9 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 
-	jobs    chan job
-	quit    chan struct{}
-	wg      sync.WaitGroup
+	jobs chan job
+	quit chan struct{}
+	wg   sync.WaitGroup
 
 	notifyMu sync.Mutex
 	appended chan struct{}

@@ -39,7 +39,9 @@ func New(ctx context.Context, store event.Store, m Migrator, log *slog.Logger) (
 }
 
 // Routes registers the HTTP API.
-func (s *Service) Routes(mux *http.ServeMux) { invports.HTTP{App: s.inventory, Log: s.log}.Register(mux) }
+func (s *Service) Routes(mux *http.ServeMux) {
+	invports.HTTP{App: s.inventory, Log: s.log}.Register(mux)
+}
 
 // Topics the service subscribes to.
 func (s *Service) Topics() []string { return []string{contract.CommandTopic} }

@@ -1,0 +1,89 @@
+package natsjs_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/eventtest"
+	"github.com/banchan/banchan/event/natsjs"
+	"github.com/nats-io/nats.go"
+)
+
+// isolated gives each broker its own stream and subject prefix, so that
+// tests sharing a server (and runs sharing the external one) never meet.
+func isolated() natsjs.Config {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	suffix := hex.EncodeToString(b)
+	return natsjs.Config{Stream: "TEST_" + suffix, Prefix: "test" + suffix}
+}
+
+// connect opens a broker on a fresh stream and deletes the stream when t ends.
+func connect(t *testing.T, url string, opts ...nats.Option) (*natsjs.Broker, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	opts = append([]nats.Option{nats.Timeout(3 * time.Second)}, opts...)
+	b, err := natsjs.Connect(ctx, url, isolated(), opts...)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.DeleteStream(ctx); err != nil {
+			t.Logf("delete stream: %v", err)
+		}
+		_ = b.Close()
+	})
+	return b, nil
+}
+
+func TestEmbedded(t *testing.T) {
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: t.TempDir(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	eventtest.TestBroker(t, func(t *testing.T) event.Broker {
+		b, err := connect(t, "", nats.InProcessServer(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
+
+func TestExternal(t *testing.T) {
+	url := eventtest.NATSURL()
+	probe, err := connect(t, url)
+	eventtest.RequireService(t, "NATS JetStream at "+url, err)
+	if err := probe.Ping(context.Background()); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	eventtest.TestBroker(t, func(t *testing.T) event.Broker {
+		b, err := connect(t, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
+
+func TestConfigValidate(t *testing.T) {
+	bad := []natsjs.Config{{Stream: "a.b"}, {Stream: "has space"}, {Prefix: "p*"}, {Prefix: "p."}}
+	for _, c := range bad {
+		if err := c.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", c)
+		}
+	}
+	if err := (natsjs.Config{Stream: "S", Prefix: "a.b"}).Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}
