@@ -26,8 +26,12 @@ func testDeadLetters(t *testing.T, b event.Broker) {
 		t.Fatal(err)
 	}
 	var failing, malformed, fine atomic.Int32
+	var fixed atomic.Bool
 	c.Handle("Failing", func(context.Context, event.Envelope) error {
 		failing.Add(1)
+		if fixed.Load() {
+			return nil
+		}
 		return errors.New("warehouse unreachable")
 	})
 	c.Handle("Malformed", func(context.Context, event.Envelope) error {
@@ -53,6 +57,35 @@ func testDeadLetters(t *testing.T, b event.Broker) {
 	}
 	if s := c.Stats(); s.DeadLettered != 2 || s.Retried != 2 || s.Handled != 1 {
 		t.Errorf("stats = %+v, want 2 dead-lettered, 2 retried, 1 handled", s)
+	}
+	testRedrive(t, c, dlq, dlq.byEvent(fail.ID), dlq.byEvent(bad.ID), &fixed)
+}
+
+// testRedrive: a dead letter redriven while its cause persists stays, with
+// one more attempt; once the cause is fixed, redrive handles and removes it.
+func testRedrive(t *testing.T, c *event.Consumer, dlq *deadLetters, fail, bad *event.DeadLetter, fixed *atomic.Bool) {
+	t.Helper()
+	if fail == nil || bad == nil {
+		return
+	}
+	ctx := context.Background()
+	if err := c.Redrive(ctx, *bad); err == nil {
+		t.Error("redrive of a permanently failing message succeeded")
+	}
+	if d := dlq.byEvent(bad.EventID); d == nil || d.Attempts != bad.Attempts+1 {
+		t.Errorf("after a failed redrive the dead letter is %+v, want it kept with attempts %d", d, bad.Attempts+1)
+	}
+	fixed.Store(true)
+	if err := c.Redrive(ctx, *fail); err != nil {
+		t.Fatalf("redrive after the fix: %v", err)
+	}
+	if d := dlq.byEvent(fail.EventID); d != nil {
+		t.Errorf("redriven dead letter still stored: %+v", d)
+	}
+	other := *fail
+	other.Subscription = "someone-else"
+	if err := c.Redrive(ctx, other); err == nil {
+		t.Error("redrive of another subscription's dead letter succeeded")
 	}
 }
 

@@ -234,3 +234,9 @@ func (s *System) close() {
 	}
 	s.closers = nil
 }
+
+// Store is the process's event store (for tests and tools).
+func (s *System) Store() *sqlstore.Store { return s.store }
+
+// Broker is the process's broker (for tests and tools).
+func (s *System) Broker() *natsjs.Broker { return s.broker }
