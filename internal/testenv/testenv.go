@@ -62,7 +62,10 @@ func Start(t testing.TB, opts ...func(*system.Config)) *Env {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(bytes.TrimRight(p, "\n"))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}
 
 // Do sends a request (body as JSON with content type application/json
 // unless headers say otherwise) and returns the status and body.
