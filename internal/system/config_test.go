@@ -1,0 +1,85 @@
+package system
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"BANCHAN_HTTP": "127.0.0.1:9999", "BANCHAN_MAX_DELIVERIES": "7",
+		"BANCHAN_SERVICES": "ordering,scm", "BANCHAN_DATA_DIR": "/from/env"}
+	cfg := Default()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg.Flags(fs)
+	if err := fs.Parse([]string{"--data-dir", "/from/flag", "--retry-base", "2s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP != "127.0.0.1:9999" || cfg.MaxDeliveries != 7 || cfg.DataDir != "/from/flag" ||
+		cfg.RetryBase != 2*time.Second || strings.Join(cfg.Services, ",") != "ordering,scm" {
+		t.Errorf("config %+v: flags must win over env, env over defaults", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("valid config rejected: %v", err)
+	}
+}
+
+func TestConfigValidateNamesTheProblem(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(*Config)
+		mention string
+	}{
+		{"unknown service", func(c *Config) { c.Services = []string{"billing"} }, `unknown service "billing"`},
+		{"no services", func(c *Config) { c.Services = nil }, "--services"},
+		{"bad http", func(c *Config) { c.HTTP = "localhost" }, "--http"},
+		{"bad nats url", func(c *Config) { c.NATSURL = "http://x" }, "--nats-url"},
+		{"bad postgres url", func(c *Config) { c.PostgresURL = "mysql://u:secret@h/db" }, "--postgres-url"},
+		{"ordering without scm", func(c *Config) { c.Services = []string{"ordering"} }, "--scm-url"},
+		{"zero deliveries", func(c *Config) { c.MaxDeliveries = 0 }, "--max-deliveries"},
+		{"retry max below base", func(c *Config) { c.RetryMax = time.Millisecond }, "--retry-base"},
+		{"log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
+		{"log format", func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
+	}
+	for _, c := range cases {
+		cfg := Default()
+		c.change(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("%s: %v, want an error mentioning %q", c.name, err, c.mention)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: error shows a password: %v", c.name, err)
+		}
+	}
+}
+
+func TestLoadArgsRejectsBadFlagValues(t *testing.T) {
+	t.Setenv("BANCHAN_WORKERS", "many")
+	if _, _, err := LoadArgs("t", nil); err == nil || !strings.Contains(err.Error(), "BANCHAN_WORKERS") {
+		t.Errorf("bad env value: %v, want an error naming BANCHAN_WORKERS", err)
+	}
+}
+
+func TestMaskHidesPasswords(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@db:5432/x": "postgres://u:xxxxx@db:5432/x",
+		"nats://127.0.0.1:4222":         "nats://127.0.0.1:4222",
+		"":                              "",
+	} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+	cfg := Default()
+	cfg.PostgresURL = "postgres://u:secret@db/x"
+	for _, a := range cfg.LogAttrs() {
+		if s, ok := a.(string); ok && strings.Contains(s, "secret") {
+			t.Errorf("LogAttrs shows the password: %v", a)
+		}
+	}
+}
