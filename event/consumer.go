@@ -177,7 +177,7 @@ func (c *Consumer) deliver(ctx context.Context, d Delivery) {
 		c.settle(ctx, d, d.Ack(ctx))
 		return
 	}
-	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandlerTimeout)
+	hctx, cancel := context.WithTimeout(ContextWithTraceParent(ctx, env.TraceParent), c.cfg.HandlerTimeout)
 	err = callSafe(hctx, h, env)
 	cancel()
 	switch {
@@ -265,7 +265,7 @@ func (c *Consumer) redrive(ctx context.Context, dl DeadLetter) error {
 	if !ok {
 		return Permanent(fmt.Errorf("subscription %s has no handler for %s", c.cfg.Name, env.Type))
 	}
-	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandlerTimeout)
+	hctx, cancel := context.WithTimeout(ContextWithTraceParent(ctx, env.TraceParent), c.cfg.HandlerTimeout)
 	defer cancel()
 	return callSafe(hctx, h, env)
 }

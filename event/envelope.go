@@ -81,8 +81,8 @@ func (e Envelope) CausedBy(cause Envelope) Envelope {
 		e.CorrelationID = cause.ID
 	}
 	e.CausationID = cause.ID
-	if e.TraceParent == "" {
-		e.TraceParent = cause.TraceParent
+	if e.TraceParent == "" && cause.TraceParent != "" {
+		e.TraceParent = ChildTraceParent(cause.TraceParent)
 	}
 	return e
 }
@@ -107,6 +107,8 @@ func (e Envelope) Validate() error {
 		return fmt.Errorf("%w: missing time", ErrInvalidEnvelope)
 	case e.Topic != "" && !topicRe.MatchString(e.Topic):
 		return fmt.Errorf("%w: topic %q must be lower-case letters, digits and dashes", ErrInvalidEnvelope, e.Topic)
+	case e.TraceParent != "" && !ValidTraceParent(e.TraceParent):
+		return fmt.Errorf("%w: traceparent %q is not W3C trace context", ErrInvalidEnvelope, e.TraceParent)
 	case len(e.Data) > 0 && !json.Valid(e.Data):
 		return fmt.Errorf("%w: data is not JSON", ErrInvalidEnvelope)
 	}

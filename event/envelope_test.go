@@ -104,9 +104,11 @@ func TestDecodeMismatchIsPermanent(t *testing.T) {
 func TestCausedBy(t *testing.T) {
 	cause := validEnvelope(t)
 	cause.CorrelationID = "corr-1"
-	cause.TraceParent = "00-trace-span-01"
+	cause.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	effect := validEnvelope(t).CausedBy(cause)
-	if effect.CorrelationID != "corr-1" || effect.CausationID != cause.ID || effect.TraceParent != cause.TraceParent {
+	// The effect continues the cause's trace (same trace id) in a span of its own.
+	if effect.CorrelationID != "corr-1" || effect.CausationID != cause.ID ||
+		effect.TraceParent[:36] != cause.TraceParent[:36] || effect.TraceParent == cause.TraceParent {
 		t.Errorf("caused by: correlation %q causation %q trace %q", effect.CorrelationID, effect.CausationID, effect.TraceParent)
 	}
 	own := validEnvelope(t)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/banchan/banchan/internal/foundation/web"
 )
 
 // Run serves until ctx ends (SIGTERM/SIGINT), then shuts down in order:
@@ -17,7 +19,8 @@ import (
 // subscriptions after their handlers return, flush the outbox relay, close
 // the broker and the store.
 func (s *System) Run(ctx context.Context) error {
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	handler := web.Chain(s.mux, web.AccessLog(s.log), web.Recover(s.log), web.Trace)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(s.listener) }()
 

@@ -74,6 +74,7 @@ func (a *App) place(ctx context.Context, tx event.Tx, cmd PlaceOrder) (Placed, e
 		return Placed{}, err
 	}
 	env, err := orderPlaced(o)
+	env = env.Traced(ctx)
 	if err != nil {
 		return Placed{}, err
 	}

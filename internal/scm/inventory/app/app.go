@@ -56,7 +56,7 @@ func (a *App) AddBatch(ctx context.Context, cmd AddBatch) (domain.Batch, error) 
 			return err
 		}
 		env.Stream = "scm/batch-" + b.Ref
-		return tx.Append(ctx, env)
+		return tx.Append(ctx, env.Traced(ctx))
 	})
 	return b, err
 }
