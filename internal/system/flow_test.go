@@ -31,6 +31,12 @@ func TestOrderIsAllocatedAcrossServices(t *testing.T) {
 	if strings.Join(got, ",") != "PLACED,BACKORDERED" {
 		t.Errorf("history %v, want PLACED,BACKORDERED", got)
 	}
+	code, metrics := e.Do("GET", "/metrics", "", nil)
+	for _, want := range []string{`banchan_consumer_handled_total{subscription="ordering"}`, "banchan_outbox_lag ", "banchan_dead_letters 0"} {
+		if code != 200 || !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics (%d) lack %q:\n%s", code, want, metrics)
+		}
+	}
 	var batch struct{ Allocated, Available int }
 	e.JSON("GET", "/v1/batches/b-1", "", http.StatusOK, &batch)
 	if batch.Allocated != 2 || batch.Available != 1 {

@@ -1,0 +1,83 @@
+package operations
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/banchan/banchan/event"
+)
+
+// RelayStats is what the metrics read of the outbox relay.
+type RelayStats interface {
+	Position() int64
+	Published() int64
+}
+
+// Metrics serves GET /metrics in the Prometheus text format: consumer
+// counters, outbox relay progress and lag, and the dead letters waiting.
+type Metrics struct {
+	Consumers map[string]*event.Consumer
+	Relay     RelayStats
+	Store     event.Store
+	Log       *slog.Logger
+}
+
+// Register adds the route to mux.
+func (m Metrics) Register(mux *http.ServeMux) { mux.HandleFunc("GET /metrics", m.serve) }
+
+func (m Metrics) serve(w http.ResponseWriter, r *http.Request) {
+	var b strings.Builder
+	metric := func(name, typ, help string, samples ...string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+		for _, s := range samples {
+			fmt.Fprintf(&b, "%s%s\n", name, s)
+		}
+	}
+	names := make([]string, 0, len(m.Consumers))
+	for n := range m.Consumers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	per := func(f func(event.ConsumerStats) int64) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = fmt.Sprintf("{subscription=%q} %d", n, f(m.Consumers[n].Stats()))
+		}
+		return out
+	}
+	metric("banchan_consumer_handled_total", "counter", "Messages handled successfully.",
+		per(func(s event.ConsumerStats) int64 { return s.Handled })...)
+	metric("banchan_consumer_retried_total", "counter", "Handler failures sent back for a delayed retry.",
+		per(func(s event.ConsumerStats) int64 { return s.Retried })...)
+	metric("banchan_consumer_dead_lettered_total", "counter", "Messages sent to the dead letters.",
+		per(func(s event.ConsumerStats) int64 { return s.DeadLettered })...)
+	metric("banchan_consumer_skipped_total", "counter", "Messages of types the subscription does not handle.",
+		per(func(s event.ConsumerStats) int64 { return s.Skipped })...)
+	metric("banchan_outbox_published_total", "counter", "Events the relay published since start.",
+		fmt.Sprintf(" %d", m.Relay.Published()))
+	metric("banchan_outbox_relay_position", "gauge", "Last event log position the relay published.",
+		fmt.Sprintf(" %d", m.Relay.Position()))
+	head, dead, err := m.storeFigures(r.Context())
+	if err != nil {
+		m.Log.Warn("metrics", "err", err)
+	} else {
+		metric("banchan_event_log_position", "gauge", "Highest position in the event log.", fmt.Sprintf(" %d", head))
+		metric("banchan_outbox_lag", "gauge", "Committed events not yet published.", fmt.Sprintf(" %d", max(0, head-m.Relay.Position())))
+		metric("banchan_dead_letters", "gauge", "Dead letters waiting for redrive or purge.", fmt.Sprintf(" %d", dead))
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (m Metrics) storeFigures(ctx context.Context) (head, dead int64, err error) {
+	q := m.Store.Read()
+	if err = q.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&head); err != nil {
+		return 0, 0, err
+	}
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_dead_letters`).Scan(&dead)
+	return head, dead, err
+}
