@@ -26,7 +26,7 @@ func (s *System) Run(ctx context.Context) error {
 
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	relayDone := make(chan error, 1)
-	go func() { relayDone <- s.relay.Run(relayCtx) }()
+	go func() { relayDone <- s.runRelay(relayCtx) }()
 
 	for _, name := range s.Subscriptions() {
 		if err := s.consumers[name].Start(ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/natsjs"
@@ -160,7 +161,12 @@ func (s *System) wire(ctx context.Context) error {
 			return err
 		}
 	}
-	relay, err := outbox.New(outbox.Config{Logger: s.log.With("component", "relay")}, s.store, s.store, s.broker)
+	rcfg := outbox.Config{Logger: s.log.With("component", "relay")}
+	if s.cfg.PostgresURL != "" {
+		// Writers in other processes do not wake this relay: poll briskly.
+		rcfg.Poll = 200 * time.Millisecond
+	}
+	relay, err := outbox.New(rcfg, s.store, s.store, s.broker)
 	if err != nil {
 		return err
 	}
@@ -214,6 +220,17 @@ func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	web.JSON(w, status, map[string]any{"ready": ok, "checks": checks})
+}
+
+// runRelay publishes the outbox until ctx ends. Processes sharing a
+// PostgreSQL log elect one relay among them; alone on SQLite there is no
+// one to elect.
+func (s *System) runRelay(ctx context.Context) error {
+	if s.cfg.PostgresURL == "" {
+		return s.relay.Run(ctx)
+	}
+	leader := postgres.NewLeader(s.store.DB(), "outbox-relay", s.log.With("component", "relay"))
+	return leader.Run(ctx, s.relay.Run)
 }
 
 // Subscriptions lists the names of this process's subscriptions.
