@@ -38,6 +38,7 @@ type Config struct {
 	AckWait         time.Duration
 	Workers         int
 	ShutdownTimeout time.Duration
+	ReservationTTL  time.Duration
 	LogLevel        string
 	LogFormat       string
 	// NoSync turns off fsync in embedded mode (benchmarks of the cost only).
@@ -48,8 +49,8 @@ type Config struct {
 func Default() Config {
 	return Config{HTTP: "127.0.0.1:8080", DataDir: "./data", Services: []string{"all"},
 		NATSStream: "BANCHAN", NATSPrefix: "banchan", NATSReplicas: 1, PostgresSchema: "banchan",
-		MaxDeliveries: 5, RetryBase: time.Second, RetryMax: time.Minute, AckWait: 30 * time.Second,
-		Workers: 8, ShutdownTimeout: 15 * time.Second, LogLevel: "info", LogFormat: "text"}
+		MaxDeliveries: 5, RetryBase: time.Second, RetryMax: time.Minute, AckWait: 10 * time.Second,
+		Workers: 8, ShutdownTimeout: 15 * time.Second, ReservationTTL: 15 * time.Minute, LogLevel: "info", LogFormat: "text"}
 }
 
 // envPrefix starts every environment variable.
@@ -83,6 +84,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	dur(&c.AckWait, "ack-wait", "time a delivery may stay unacknowledged before redelivery")
 	num(&c.Workers, "workers", "concurrent handlers per subscription")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", "time to finish in-flight work on SIGTERM")
+	dur(&c.ReservationTTL, "reservation-ttl", "how long a cart's reservation holds stock")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text or json")
 }
@@ -177,8 +179,9 @@ func (c Config) Validate() error {
 	if c.MaxDeliveries < 1 || c.Workers < 1 || c.NATSReplicas < 1 {
 		bad("--max-deliveries, --workers and --nats-replicas must be at least 1")
 	}
-	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.AckWait < time.Second || c.ShutdownTimeout <= 0 {
-		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0")
+	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.AckWait < time.Second || c.ShutdownTimeout <= 0 ||
+		c.ReservationTTL < time.Second {
+		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s")
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
@@ -218,7 +221,7 @@ func (c Config) LogAttrs() []any {
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
 		"scm_url", orDefault(c.SCMURL, "in-process"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
-		"shutdown_timeout", c.ShutdownTimeout, "log_level", c.LogLevel, "log_format", c.LogFormat}
+		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "log_level", c.LogLevel, "log_format", c.LogFormat}
 }
 
 func orDefault(v, d string) string {

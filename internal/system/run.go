@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -28,6 +29,13 @@ func (s *System) Run(ctx context.Context) error {
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- s.runRelay(relayCtx) }()
 
+	runCtx, stopRunners := context.WithCancel(context.WithoutCancel(ctx))
+	var runners sync.WaitGroup
+	for _, run := range s.runners {
+		runners.Add(1)
+		go func() { defer runners.Done(); run(runCtx) }()
+	}
+	defer func() { stopRunners(); runners.Wait() }()
 	for _, name := range s.Subscriptions() {
 		if err := s.consumers[name].Start(ctx); err != nil {
 			stopRelay()
@@ -53,6 +61,8 @@ func (s *System) Run(ctx context.Context) error {
 	if serr := srv.Shutdown(sctx); serr != nil {
 		s.log.Warn("http shutdown", "err", serr)
 	}
+	stopRunners()
+	runners.Wait()
 	for _, c := range s.consumers {
 		_ = c.Close()
 	}

@@ -48,15 +48,17 @@ type System struct {
 	listener  net.Listener
 	ready     atomic.Bool
 	closers   []func() error
+	// runners are the services' background loops, run until shutdown.
+	runners []func(ctx context.Context)
 }
 
 // New opens the store and the broker and wires the selected services. The
 // HTTP listener is bound (so Addr is known) but not yet serving.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (s *System, err error) {
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *System, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s = &System{cfg: cfg, log: log, consumers: map[string]*event.Consumer{}, mux: http.NewServeMux()}
+	s := &System{cfg: cfg, log: log, consumers: map[string]*event.Consumer{}, mux: http.NewServeMux()}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -128,10 +130,12 @@ func (s *System) wire(ctx context.Context) error {
 	var catalog catalogFunc
 	services := map[string]service{}
 	if s.cfg.Runs(scm.Name) {
-		svc, err := scm.New(ctx, s.store, s.store, s.log.With("service", scm.Name))
+		svc, err := scm.New(ctx, s.store, s.store, scm.Options{ReservationTTL: s.cfg.ReservationTTL},
+			s.log.With("service", scm.Name))
 		if err != nil {
 			return err
 		}
+		s.runners = append(s.runners, svc.Run)
 		svc.Routes(s.mux)
 		services[scm.Name], catalog = svc, svc.KnownSKU
 	}

@@ -19,13 +19,21 @@ const (
 	TypeOutOfStock              = "OutOfStock"
 	TypeFulfilmentAllocated     = "FulfilmentAllocated"
 	TypeFulfilmentBackordered   = "FulfilmentBackordered"
+	TypeBatchQuantityChanged    = "BatchQuantityChanged"
+	TypeLineDeallocated         = "LineDeallocated"
+	TypeLineBackordered         = "LineBackordered"
+	TypeStockReserved           = "StockReserved"
+	TypeReservationReleased     = "ReservationReleased"
 )
 
 // AllocateFulfilmentOrder asks inventory to allocate stock to every item.
 type AllocateFulfilmentOrder struct {
 	FulfilmentOrderID string `json:"fulfilmentOrderId"`
-	Items             []Item `json:"items"`
-	ShipTo            ShipTo `json:"shipTo"`
+	// CartID, when set, names the cart whose reservations become the
+	// allocation.
+	CartID string `json:"cartId,omitempty"`
+	Items  []Item `json:"items"`
+	ShipTo ShipTo `json:"shipTo"`
 }
 
 // Item is a quantity of one SCM item code.
@@ -75,15 +83,62 @@ type Allocation struct {
 }
 
 // FulfilmentAllocated: every item of the fulfilment order is allocated.
+// Revision grows with every change of the order's allocation state, so that
+// a consumer can tell a late event from a new one.
 type FulfilmentAllocated struct {
 	FulfilmentOrderID string       `json:"fulfilmentOrderId"`
+	Revision          int64        `json:"revision"`
 	Allocations       []Allocation `json:"allocations"`
 }
 
-// FulfilmentBackordered: some items could not be allocated; the allocated
-// ones stay allocated.
+// FulfilmentBackordered: some items wait for stock (never allocated, or
+// taken out of a batch whose quantity dropped); the allocated ones stay.
 type FulfilmentBackordered struct {
 	FulfilmentOrderID string       `json:"fulfilmentOrderId"`
+	Revision          int64        `json:"revision"`
 	Allocations       []Allocation `json:"allocations"`
 	Missing           []Item       `json:"missing"`
+}
+
+// BatchQuantityChanged: a batch's quantity was corrected (damage, a count).
+type BatchQuantityChanged struct {
+	Ref string `json:"ref"`
+	SKU string `json:"sku"`
+	Qty int    `json:"qty"`
+}
+
+// LineDeallocated: a line was taken out of its batch (a quantity change,
+// or its order was cancelled).
+type LineDeallocated struct {
+	OrderID  string `json:"orderid"`
+	SKU      string `json:"sku"`
+	Qty      int    `json:"qty"`
+	BatchRef string `json:"batchref"`
+	Reason   string `json:"reason"`
+}
+
+// LineBackordered: a line waits for stock; it is allocated when stock arrives.
+type LineBackordered struct {
+	OrderID string `json:"orderid"`
+	SKU     string `json:"sku"`
+	Qty     int    `json:"qty"`
+}
+
+// StockReserved: a cart holds stock until ExpiresAt.
+type StockReserved struct {
+	CartID    string `json:"cartId"`
+	SKU       string `json:"sku"`
+	Qty       int    `json:"qty"`
+	BatchRef  string `json:"batchref"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// ReservationReleased: a cart's hold ended (released, expired, replaced,
+// converted into an order, or squeezed out by a quantity change).
+type ReservationReleased struct {
+	CartID   string `json:"cartId"`
+	SKU      string `json:"sku"`
+	Qty      int    `json:"qty"`
+	BatchRef string `json:"batchref"`
+	Reason   string `json:"reason"`
 }

@@ -1,5 +1,9 @@
-// Package app holds the inventory use cases: adding batches, allocating
-// fulfilment orders, and the stock queries other services use over REST.
+// Package app holds the inventory use cases. Every change loads the Product
+// aggregate of one SKU, applies a domain method and saves it with a version
+// check, in one transaction together with the events it publishes. A
+// version conflict (another writer saved the product first) rolls the
+// transaction back and the command is retried. Lines taken out of a batch
+// are reallocated through the in-process bus, in the same transaction.
 package app
 
 import (
@@ -7,175 +11,121 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/banchan/banchan/event"
-	"github.com/banchan/banchan/internal/scm/contract"
+	"github.com/banchan/banchan/event/bus"
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
+// MaxAttempts bounds the retries of a command that meets version conflicts.
+const MaxAttempts = 8
+
 // App is the inventory application.
 type App struct {
-	store event.Store
-	stock adapters.Stock
-	now   func() time.Time
-	log   *slog.Logger
+	store    event.Store
+	bus      *bus.Bus
+	products adapters.Products
+	now      func() time.Time
+	log      *slog.Logger
+	// ReservationTTL is how long a cart's reservation holds stock.
+	ReservationTTL time.Duration
 }
 
-// New builds the application.
-func New(store event.Store, log *slog.Logger) *App {
-	return &App{store: store, now: func() time.Time { return time.Now().UTC() }, log: log}
+// New builds the application and subscribes its bus handlers.
+func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
+	a := &App{store: store, bus: b, now: func() time.Time { return time.Now().UTC() }, log: log,
+		ReservationTTL: 15 * time.Minute}
+	bus.Subscribe(b, a.reallocate)
+	return a
 }
 
-// AddBatch is a request for new stock.
-type AddBatch struct {
-	Ref string  `json:"ref"`
-	SKU string  `json:"sku"`
-	Qty int     `json:"qty"`
-	ETA *string `json:"eta"`
+// SetClock replaces the clock (tests).
+func (a *App) SetClock(now func() time.Time) { a.now = now }
+
+// unit is one command's work inside its transaction: the cause (a message,
+// or none for a request) and the orders whose allocation state it touched.
+type unit struct {
+	tx       event.Tx
+	cause    *event.Envelope
+	affected map[string]bool
 }
 
-// AddBatch stores a batch and its BatchAdded event.
-func (a *App) AddBatch(ctx context.Context, cmd AddBatch) (domain.Batch, error) {
-	b, err := domain.NewBatch(cmd.Ref, cmd.SKU, cmd.Qty, cmd.ETA, a.now())
-	if err != nil {
-		return b, err
+// run executes fn in a transaction, retrying on version conflicts.
+func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) error) error {
+	var err error
+	for attempt := 1; attempt <= MaxAttempts; attempt++ {
+		err = a.store.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+			return a.within(ctx, tx, nil, fn)
+		})
+		if !errors.Is(err, event.ErrConcurrency) {
+			return err
+		}
+		a.log.Debug("version conflict, retrying", "attempt", attempt, "err", err)
 	}
-	err = a.store.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-		if err := tx.Lock(ctx, "sku:"+b.SKU); err != nil {
-			return err
-		}
-		if err := a.stock.AddBatch(ctx, tx, b); err != nil {
-			return err
-		}
-		env, err := event.New(contract.EventTopic, contract.TypeBatchAdded, contract.Source, b.Ref,
-			contract.BatchAdded{Ref: b.Ref, SKU: b.SKU, Qty: b.Qty, ETA: b.ETA})
-		if err != nil {
-			return err
-		}
-		env.Stream = "scm/batch-" + b.Ref
-		return tx.Append(ctx, env.Traced(ctx))
-	})
-	return b, err
+	return err
 }
 
-// Batch returns one batch with its allocated quantity.
-func (a *App) Batch(ctx context.Context, ref string) (domain.Batch, error) {
-	return a.stock.Batch(ctx, a.store.Read(), ref)
-}
-
-// Batches lists a SKU's batches in allocation preference.
-func (a *App) Batches(ctx context.Context, sku string) ([]domain.Batch, error) {
-	bs, err := a.stock.Batches(ctx, a.store.Read(), sku)
-	domain.Preferred(bs)
-	return bs, err
-}
-
-// Known reports whether the SKU has stock records (the catalog query).
-func (a *App) Known(ctx context.Context, sku string) (bool, error) {
-	return a.stock.SKUKnown(ctx, a.store.Read(), sku)
-}
-
-// AllocateFulfilmentOrder allocates each item to its preferred batch, in the
-// caller's transaction, and appends LineAllocated / OutOfStock per item and
-// one FulfilmentAllocated or FulfilmentBackordered outcome. Items already
-// allocated to this order keep their batch (a repeat is a no-op).
-func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause event.Envelope,
-	cmd contract.AllocateFulfilmentOrder) error {
-	if err := validate(cmd); err != nil {
-		return event.Permanent(err)
+// within runs fn as a unit in an open transaction and then publishes the
+// state of every fulfilment order it touched.
+func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, fn func(context.Context, *unit) error) error {
+	u := &unit{tx: tx, cause: cause, affected: map[string]bool{}}
+	if err := fn(ctx, u); err != nil {
+		return err
 	}
-	items := append([]contract.Item(nil), cmd.Items...)
-	// Lock SKUs in one order so that concurrent transactions cannot deadlock.
-	sort.Slice(items, func(i, j int) bool { return items[i].ItemCode < items[j].ItemCode })
-	for _, it := range items {
-		if err := tx.Lock(ctx, "sku:"+it.ItemCode); err != nil {
-			return err
-		}
+	return a.publishFulfilments(ctx, u)
+}
+
+// change loads the SKU's product, applies fn, saves the product and
+// appends the events that leave the service; then it reallocates the lines
+// the change took out of their batches.
+func (a *App) change(ctx context.Context, u *unit, sku string, fn func(p *domain.Product) error) error {
+	if err := u.tx.Lock(ctx, "sku:"+sku); err != nil {
+		return err
 	}
-	var allocated []contract.Allocation
-	var missing []contract.Item
-	var envs []event.Envelope
-	for _, it := range items {
-		al, env, err := a.allocateItem(ctx, tx, cmd.FulfilmentOrderID, it)
-		switch {
-		case errors.Is(err, domain.ErrOutOfStock):
-			missing = append(missing, it)
-		case err != nil:
-			return err
-		default:
-			allocated = append(allocated, al)
-		}
-		if env.ID != "" {
-			envs = append(envs, env)
-		}
-	}
-	outcome, err := outcomeEvent(cmd.FulfilmentOrderID, allocated, missing)
+	p, err := a.products.Load(ctx, u.tx, sku)
 	if err != nil {
 		return err
 	}
-	envs = append(envs, outcome)
-	for i := range envs {
-		envs[i] = envs[i].CausedBy(cause)
+	if err := fn(p); err != nil {
+		return err
 	}
-	return tx.Append(ctx, envs...)
-}
-
-func (a *App) allocateItem(ctx context.Context, tx event.Tx, orderID string, it contract.Item) (contract.Allocation, event.Envelope, error) {
-	prev, ok, err := a.stock.AllocationOf(ctx, tx, orderID, it.ItemCode)
-	if err != nil {
-		return contract.Allocation{}, event.Envelope{}, err
+	if len(p.Events) == 0 {
+		return nil
 	}
-	if ok {
-		return contract.Allocation{ItemCode: it.ItemCode, Quantity: prev.Qty, BatchRef: prev.BatchRef}, event.Envelope{}, nil
+	if err := a.products.Save(ctx, u.tx, p, a.now()); err != nil {
+		return err
 	}
-	bs, err := a.stock.Batches(ctx, tx, it.ItemCode)
-	if err != nil {
-		return contract.Allocation{}, event.Envelope{}, err
+	if err := a.publish(ctx, u, p); err != nil {
+		return err
 	}
-	b, err := domain.Choose(bs, it.Quantity)
-	if errors.Is(err, domain.ErrOutOfStock) {
-		env, eerr := event.New(contract.EventTopic, contract.TypeOutOfStock, contract.Source, orderID,
-			contract.OutOfStock{OrderID: orderID, SKU: it.ItemCode, Qty: it.Quantity})
-		env.Stream = "scm/sku-" + it.ItemCode
-		return contract.Allocation{}, env, errors.Join(err, eerr)
-	}
-	al := adapters.Allocation{OrderID: orderID, ItemCode: it.ItemCode, Qty: it.Quantity, BatchRef: b.Ref}
-	if err := a.stock.Allocate(ctx, tx, al, a.now()); err != nil {
-		return contract.Allocation{}, event.Envelope{}, err
-	}
-	env, err := event.New(contract.EventTopic, contract.TypeLineAllocated, contract.Source, orderID,
-		contract.LineAllocated{OrderID: orderID, SKU: it.ItemCode, Qty: it.Quantity, BatchRef: b.Ref})
-	env.Stream = "scm/sku-" + it.ItemCode
-	return contract.Allocation{ItemCode: it.ItemCode, Quantity: it.Quantity, BatchRef: b.Ref}, env, err
-}
-
-func outcomeEvent(id string, allocated []contract.Allocation, missing []contract.Item) (event.Envelope, error) {
-	var env event.Envelope
-	var err error
-	if len(missing) == 0 {
-		env, err = event.New(contract.EventTopic, contract.TypeFulfilmentAllocated, contract.Source, id,
-			contract.FulfilmentAllocated{FulfilmentOrderID: id, Allocations: allocated})
-	} else {
-		env, err = event.New(contract.EventTopic, contract.TypeFulfilmentBackordered, contract.Source, id,
-			contract.FulfilmentBackordered{FulfilmentOrderID: id, Allocations: allocated, Missing: missing})
-	}
-	env.Stream = "scm/fulfilment-" + id
-	return env, err
-}
-
-func validate(cmd contract.AllocateFulfilmentOrder) error {
-	if cmd.FulfilmentOrderID == "" || len(cmd.Items) == 0 {
-		return fmt.Errorf("allocate: fulfilment order needs an id and items")
-	}
-	seen := map[string]bool{}
-	for _, it := range cmd.Items {
-		if it.ItemCode == "" || it.Quantity <= 0 || seen[it.ItemCode] {
-			return fmt.Errorf("allocate %s: bad item %q ×%d", cmd.FulfilmentOrderID, it.ItemCode, it.Quantity)
+	for _, e := range p.Events {
+		if d, ok := e.(domain.Deallocated); ok && !d.Final {
+			if err := bus.Publish(ctx, a.bus, u.tx, reallocateLine{line: d.Allocation.Line, unit: u}); err != nil {
+				return err
+			}
 		}
-		seen[it.ItemCode] = true
 	}
 	return nil
+}
+
+// reallocateLine asks for a deallocated line to be allocated again.
+type reallocateLine struct {
+	line domain.Line
+	unit *unit
+}
+
+func (a *App) reallocate(ctx context.Context, _ event.Tx, m reallocateLine) error {
+	return a.change(ctx, m.unit, m.line.SKU, func(p *domain.Product) error {
+		_, err := p.Reallocate(m.line, a.now())
+		if errors.Is(err, domain.ErrOutOfStock) {
+			return nil // backordered; allocated when stock arrives
+		}
+		return err
+	})
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{domain.ErrInvalid}, args...)...)
 }

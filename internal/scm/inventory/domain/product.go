@@ -1,103 +1,140 @@
-// Package domain is the inventory model: batches of stock per SKU and the
-// allocation rule (warehouse stock first, then the earliest ETA). Pure: no I/O.
+// Package domain is the inventory model: a Product aggregate per SKU holds
+// its batches, the order lines and cart reservations allocated to them and
+// the lines waiting for stock. Allocation prefers warehouse stock, then the
+// earliest ETA. Every change goes through the Product, which records what
+// happened as events for the application to persist and publish. Pure: no I/O.
 package domain
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"sort"
+	"slices"
 	"time"
 )
 
-// Batch is stock of one SKU, in the warehouse (ETA empty) or on its way.
-type Batch struct {
-	Ref       string    `json:"ref"`
-	SKU       string    `json:"sku"`
-	Qty       int       `json:"qty"`
-	ETA       string    `json:"eta"` // ISO date; "" = in the warehouse
-	Allocated int       `json:"allocated"`
-	AddedAt   time.Time `json:"addedAt"`
+// Line is a quantity of a SKU for an order; order id and SKU identify it.
+type Line struct {
+	OrderID string `json:"orderid"`
+	SKU     string `json:"sku"`
+	Qty     int    `json:"qty"`
 }
 
-// Available is what the batch can still give.
-func (b Batch) Available() int { return b.Qty - b.Allocated }
+// Allocation is a line, or a cart's reservation, held by a batch. Seq
+// orders allocations within the product: the highest is the most recent.
+type Allocation struct {
+	Line
+	BatchRef string    `json:"batchref"`
+	Seq      int64     `json:"seq"`
+	CartID   string    `json:"cartId,omitempty"` // set for a reservation
+	Until    time.Time `json:"until,omitzero"`   // a reservation's expiry
+}
 
-// InWarehouse reports whether the stock is already here.
-func (b Batch) InWarehouse() bool { return b.ETA == "" }
+// Reservation reports whether the allocation is a cart's hold.
+func (a Allocation) Reservation() bool { return a.CartID != "" }
 
-// ErrOutOfStock reports that no batch can take a line.
-var ErrOutOfStock = errors.New("out of stock")
+// Backorder is a line waiting for stock, oldest (lowest Seq) first.
+type Backorder struct {
+	Line
+	Seq   int64     `json:"seq"`
+	Since time.Time `json:"since"`
+}
 
-// Errors of batch validation.
-var ErrInvalid = errors.New("invalid batch")
+// Product is the aggregate of one SKU. Version guards concurrent changes:
+// the repository saves a product only if its version is still the one it
+// loaded.
+type Product struct {
+	SKU         string
+	Version     int64
+	NextSeq     int64
+	Batches     []Batch
+	Allocations []Allocation
+	Backorders  []Backorder
+	Events      []Event
+}
 
-var (
-	refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-	skuRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-)
+// NewProduct starts a product without stock.
+func NewProduct(sku string) *Product { return &Product{SKU: sku, NextSeq: 1} }
 
-// MaxBatchQty bounds one batch.
-const MaxBatchQty = 10_000_000
+func (p *Product) record(e Event) { p.Events = append(p.Events, e) }
 
-// NewBatch validates and builds a batch. eta is nil for warehouse stock or
-// an ISO date (a full timestamp is cut to its date).
-func NewBatch(ref, sku string, qty int, eta *string, at time.Time) (Batch, error) {
+func (p *Product) seq() int64 { s := p.NextSeq; p.NextSeq++; return s }
+
+// tally recomputes each batch's allocated and reserved quantities.
+func (p *Product) tally() {
+	for i := range p.Batches {
+		p.Batches[i].Allocated, p.Batches[i].Reserved = 0, 0
+	}
+	for _, a := range p.Allocations {
+		if b := p.batch(a.BatchRef); b != nil {
+			if a.Reservation() {
+				b.Reserved += a.Qty
+			} else {
+				b.Allocated += a.Qty
+			}
+		}
+	}
+}
+
+func (p *Product) batch(ref string) *Batch {
+	for i := range p.Batches {
+		if p.Batches[i].Ref == ref {
+			return &p.Batches[i]
+		}
+	}
+	return nil
+}
+
+// Available is the stock of the product no line or reservation holds.
+func (p *Product) Available() int {
+	p.tally()
+	n := 0
+	for _, b := range p.Batches {
+		n += max(0, b.Available())
+	}
+	return n
+}
+
+// choose returns the preferred batch with room for qty.
+func (p *Product) choose(qty int) *Batch {
+	p.tally()
+	bs := slices.Clone(p.Batches)
+	preferred(bs)
+	for _, b := range bs {
+		if b.Available() >= qty {
+			return p.batch(b.Ref)
+		}
+	}
+	return nil
+}
+
+func (p *Product) allocationOf(orderID string) int {
+	return slices.IndexFunc(p.Allocations, func(a Allocation) bool { return !a.Reservation() && a.OrderID == orderID })
+}
+
+func (p *Product) holdOf(cartID string) int {
+	return slices.IndexFunc(p.Allocations, func(a Allocation) bool { return a.CartID == cartID })
+}
+
+func (p *Product) backorderOf(orderID string) int {
+	return slices.IndexFunc(p.Backorders, func(b Backorder) bool { return b.OrderID == orderID })
+}
+
+func (p *Product) checkLine(l Line) error {
 	switch {
-	case !refRe.MatchString(ref):
-		return Batch{}, fmt.Errorf("%w: ref %q: 1-64 letters, digits or ._:-", ErrInvalid, ref)
-	case !skuRe.MatchString(sku):
-		return Batch{}, fmt.Errorf("%w: sku %q: 1-64 letters, digits or ._-", ErrInvalid, sku)
-	case qty <= 0 || qty > MaxBatchQty:
-		return Batch{}, fmt.Errorf("%w: qty %d: must be between 1 and %d", ErrInvalid, qty, MaxBatchQty)
+	case l.SKU != p.SKU:
+		return fmt.Errorf("%w: line for %s given to product %s", ErrInvalid, l.SKU, p.SKU)
+	case l.OrderID == "":
+		return fmt.Errorf("%w: line without an order id", ErrInvalid)
+	case l.Qty <= 0:
+		return fmt.Errorf("%w: qty %d: must be at least 1", ErrInvalid, l.Qty)
 	}
-	b := Batch{Ref: ref, SKU: sku, Qty: qty, AddedAt: at}
-	if eta != nil {
-		d, err := ParseETA(*eta)
-		if err != nil {
-			return Batch{}, err
-		}
-		b.ETA = d
-	}
-	return b, nil
+	return nil
 }
 
-// ParseETA accepts an ISO date (or an RFC 3339 time) and returns the date.
-func ParseETA(s string) (string, error) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format(time.DateOnly), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Format(time.DateOnly), nil
-	}
-	return "", fmt.Errorf("%w: eta %q: want an ISO date like 2026-12-24, or null", ErrInvalid, s)
-}
-
-// Preferred sorts batches in allocation preference: warehouse stock first,
-// then the earliest ETA, then the oldest batch.
-func Preferred(bs []Batch) {
-	sort.SliceStable(bs, func(i, j int) bool {
-		a, b := bs[i], bs[j]
-		if a.InWarehouse() != b.InWarehouse() {
-			return a.InWarehouse()
-		}
-		if a.ETA != b.ETA {
-			return a.ETA < b.ETA
-		}
-		if !a.AddedAt.Equal(b.AddedAt) {
-			return a.AddedAt.Before(b.AddedAt)
-		}
-		return a.Ref < b.Ref
-	})
-}
-
-// Choose picks the preferred batch that can take qty, or ErrOutOfStock.
-func Choose(bs []Batch, qty int) (*Batch, error) {
-	Preferred(bs)
-	for i := range bs {
-		if bs[i].Available() >= qty {
-			return &bs[i], nil
-		}
-	}
-	return nil, ErrOutOfStock
+// PreferredBatches returns the batches in allocation preference, with
+// their allocated and reserved quantities.
+func (p *Product) PreferredBatches() []Batch {
+	p.tally()
+	bs := slices.Clone(p.Batches)
+	preferred(bs)
+	return bs
 }

@@ -2,39 +2,238 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
 
-func TestChoosePrefersWarehouseThenEarliestETA(t *testing.T) {
-	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	batch := func(ref, eta string, qty, allocated int, age time.Duration) Batch {
-		return Batch{Ref: ref, SKU: "S", Qty: qty, ETA: eta, Allocated: allocated, AddedAt: t0.Add(age)}
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+func batch(ref, eta string, qty int, age time.Duration) Batch {
+	return Batch{Ref: ref, SKU: "S", Qty: qty, ETA: eta, AddedAt: t0.Add(age)}
+}
+
+func product(t *testing.T, bs ...Batch) *Product {
+	t.Helper()
+	p := NewProduct("S")
+	for _, b := range bs {
+		if err := p.AddBatch(b, t0); err != nil {
+			t.Fatal(err)
+		}
 	}
+	p.Events = nil
+	return p
+}
+
+func line(order string, qty int) Line { return Line{OrderID: order, SKU: "S", Qty: qty} }
+
+func TestAllocatePrefersWarehouseThenEarliestETA(t *testing.T) {
 	cases := []struct {
 		name    string
 		batches []Batch
 		qty     int
 		want    string
 	}{
-		{"warehouse before shipment", []Batch{batch("ship", "2026-12-02", 10, 0, 0), batch("wh", "", 10, 0, time.Hour)}, 1, "wh"},
-		{"earliest eta", []Batch{batch("late", "2027-01-05", 10, 0, 0), batch("soon", "2026-12-10", 10, 0, time.Hour)}, 1, "soon"},
-		{"oldest warehouse batch", []Batch{batch("new", "", 10, 0, time.Hour), batch("old", "", 10, 0, 0)}, 1, "old"},
-		{"skip a batch without room", []Batch{batch("full", "", 10, 9, 0), batch("room", "2026-12-03", 10, 0, 0)}, 2, "room"},
-		{"exact fit", []Batch{batch("a", "", 5, 3, 0)}, 2, "a"},
-		{"out of stock", []Batch{batch("a", "", 5, 4, 0), batch("b", "2026-12-24", 1, 0, 0)}, 2, ""},
+		{"warehouse before shipment", []Batch{batch("ship", "2026-12-02", 10, 0), batch("wh", "", 10, time.Hour)}, 1, "wh"},
+		{"earliest eta", []Batch{batch("late", "2027-01-05", 10, 0), batch("soon", "2026-12-10", 10, time.Hour)}, 1, "soon"},
+		{"oldest warehouse batch", []Batch{batch("new", "", 10, time.Hour), batch("old", "", 10, 0)}, 1, "old"},
+		{"skip a batch without room", []Batch{batch("small", "", 1, 0), batch("room", "2026-12-03", 10, 0)}, 2, "room"},
+		{"exact fit", []Batch{batch("a", "", 2, 0)}, 2, "a"},
+		{"out of stock", []Batch{batch("a", "", 1, 0), batch("b", "2026-12-24", 1, 0)}, 2, ""},
 		{"no batches", nil, 1, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := Choose(c.batches, c.qty)
+			p := product(t, c.batches...)
+			ref, err := p.Allocate(line("o-1", c.qty), t0)
 			switch {
 			case c.want == "" && !errors.Is(err, ErrOutOfStock):
-				t.Errorf("got %v, %v; want ErrOutOfStock", b, err)
-			case c.want != "" && (err != nil || b.Ref != c.want):
-				t.Errorf("got %v, %v; want %s", b, err, c.want)
+				t.Errorf("got %q, %v; want ErrOutOfStock", ref, err)
+			case c.want == "" && (len(p.Backorders) != 1 || !hasEvent[OutOfStock](p) || !hasEvent[Backordered](p)):
+				t.Errorf("out of stock line not backordered with events: %+v %v", p.Backorders, p.Events)
+			case c.want != "" && (err != nil || ref != c.want || !hasEvent[Allocated](p)):
+				t.Errorf("got %q, %v; want %s with an Allocated event", ref, err, c.want)
 			}
 		})
+	}
+}
+
+func hasEvent[E Event](p *Product) bool {
+	for _, e := range p.Events {
+		if _, ok := e.(E); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAllocatingTheSameLineTwiceIsANoOp(t *testing.T) {
+	p := product(t, batch("a", "", 10, 0))
+	first, _ := p.Allocate(line("o-1", 3), t0)
+	p.Events = nil
+	again, err := p.Allocate(line("o-1", 3), t0)
+	if err != nil || again != first || len(p.Events) != 0 || p.Available() != 7 {
+		t.Errorf("repeat: %q %v, %d events, available %d; want a no-op", again, err, len(p.Events), p.Available())
+	}
+	if _, err := p.Allocate(Line{OrderID: "o-2", SKU: "OTHER", Qty: 1}, t0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("line of another SKU: %v, want ErrInvalid", err)
+	}
+	if _, err := p.Allocate(line("o-3", 0), t0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("zero qty: %v, want ErrInvalid", err)
+	}
+}
+
+func TestChangeBatchQuantityDeallocatesMostRecentFirst(t *testing.T) {
+	cases := []struct {
+		name        string
+		newQty      int
+		deallocated []string
+	}{
+		{"still fits", 10, nil},
+		{"one line out", 8, []string{"o-3"}},
+		{"two lines out", 5, []string{"o-3", "o-2"}},
+		{"all out", 0, []string{"o-3", "o-2", "o-1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := product(t, batch("a", "", 10, 0))
+			for i, q := range []int{4, 3, 3} {
+				if _, err := p.Allocate(line(fmt.Sprintf("o-%d", i+1), q), t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.Events = nil
+			if err := p.ChangeBatchQuantity("a", c.newQty, t0); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range p.Events {
+				if d, ok := e.(Deallocated); ok {
+					got = append(got, d.Allocation.OrderID)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.deallocated) {
+				t.Errorf("deallocated %v, want %v", got, c.deallocated)
+			}
+			if p.Available() < 0 || p.batch("a").Available() < 0 {
+				t.Errorf("batch over-allocated after change: %+v", p.batch("a"))
+			}
+		})
+	}
+}
+
+func TestReallocationMovesLinesOrBackordersThem(t *testing.T) {
+	p := product(t, batch("wh", "", 5, 0), batch("ship", "2026-12-20", 3, 0))
+	for _, o := range []string{"o-1", "o-2"} {
+		if ref, err := p.Allocate(line(o, 2), t0); err != nil || ref != "wh" {
+			t.Fatalf("%s on %q, %v", o, ref, err)
+		}
+	}
+	if err := p.ChangeBatchQuantity("wh", 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	var moved []string
+	for _, e := range p.Events {
+		if d, ok := e.(Deallocated); ok {
+			ref, err := p.Reallocate(d.Allocation.Line, t0)
+			moved = append(moved, fmt.Sprintf("%s:%s:%v", d.Allocation.OrderID, ref, err != nil))
+		}
+	}
+	// o-2 (most recent) goes first and takes the shipment; o-1 no longer fits.
+	if fmt.Sprint(moved) != "[o-2:ship:false o-1::true]" {
+		t.Errorf("reallocations %v", moved)
+	}
+	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-1" {
+		t.Errorf("backorders %+v, want o-1 waiting", p.Backorders)
+	}
+}
+
+func TestStockArrivingFillsBackordersOldestFirst(t *testing.T) {
+	p := product(t)
+	for i, q := range []int{3, 5, 1} {
+		if _, err := p.Allocate(line(fmt.Sprintf("o-%d", i+1), q), t0); !errors.Is(err, ErrOutOfStock) {
+			t.Fatal(err)
+		}
+	}
+	p.Events = nil
+	if err := p.AddBatch(batch("a", "", 5, 0), t0); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range p.Events {
+		if a, ok := e.(Allocated); ok && a.FromBackorder {
+			got = append(got, a.Allocation.OrderID)
+		}
+	}
+	// o-1 (3) first; o-2 (5) does not fit in the 2 left; o-3 (1) does.
+	if fmt.Sprint(got) != "[o-1 o-3]" || len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-2" {
+		t.Errorf("filled %v, waiting %+v", got, p.Backorders)
+	}
+	p.Events = nil
+	if err := p.ChangeBatchQuantity("a", 9, t0); err != nil || !hasEvent[Allocated](p) || len(p.Backorders) != 0 {
+		t.Errorf("growing the batch did not allocate o-2: %v %+v", err, p.Backorders)
+	}
+	if err := p.AddBatch(batch("a", "", 1, 0), t0); !errors.Is(err, ErrDuplicateBatch) {
+		t.Errorf("duplicate batch: %v", err)
+	}
+}
+
+func TestReservations(t *testing.T) {
+	until := t0.Add(15 * time.Minute)
+	p := product(t, batch("a", "", 5, 0))
+	if _, err := p.Reserve("cart-1", 4, until, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Allocate(line("o-other", 2), t0); !errors.Is(err, ErrOutOfStock) {
+		t.Errorf("reserved stock went to another order: %v", err)
+	}
+	if _, err := p.Reserve("cart-2", 2, until, t0); !errors.Is(err, ErrOutOfStock) {
+		t.Errorf("over-reservation: %v", err)
+	}
+	if _, err := p.Reserve("cart-1", 3, until, t0); err != nil {
+		t.Errorf("replacing a reservation with a smaller one: %v", err)
+	}
+	// Lowering the reservation freed 2 units: the waiting o-other took them.
+	ref, err := p.AllocateFromCart(line("o-1", 3), "cart-1", t0)
+	if err != nil || ref != "a" {
+		t.Fatalf("convert: %q %v", ref, err)
+	}
+	if _, ok := p.Reservation("cart-1"); ok {
+		t.Error("reservation kept after conversion")
+	}
+	if len(p.Backorders) != 0 {
+		t.Errorf("o-other should have got the 2 units left: %+v", p.Backorders)
+	}
+}
+
+func TestReservationExpiryIsIdempotent(t *testing.T) {
+	p := product(t, batch("a", "", 2, 0))
+	if _, err := p.Reserve("cart-1", 2, t0.Add(time.Minute), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Allocate(line("o-1", 2), t0); !errors.Is(err, ErrOutOfStock) {
+		t.Fatal(err)
+	}
+	if n := p.Expire(t0.Add(30 * time.Second)); n != 0 {
+		t.Errorf("expired %d before their time", n)
+	}
+	if n := p.Expire(t0.Add(time.Minute)); n != 1 || len(p.Backorders) != 0 {
+		t.Errorf("expired %d, backorders %+v; want 1 and o-1 allocated", n, p.Backorders)
+	}
+	if n := p.Expire(t0.Add(2 * time.Minute)); n != 0 || p.Release("cart-1", "again", t0) {
+		t.Error("a second expiry or release changed something")
+	}
+}
+
+func TestCancelFreesStockForWaitingLines(t *testing.T) {
+	p := product(t, batch("a", "", 2, 0))
+	_, _ = p.Allocate(line("o-1", 2), t0)
+	_, _ = p.Allocate(line("o-2", 2), t0)
+	_, _ = p.Allocate(line("o-3", 1), t0)
+	p.Cancel("o-3", t0) // waiting: dropped
+	p.Cancel("o-1", t0) // allocated: freed, o-2 takes it
+	if p.allocationOf("o-2") < 0 || len(p.Backorders) != 0 || !hasEvent[BackorderDropped](p) {
+		t.Errorf("after cancellations: allocations %+v backorders %+v", p.Allocations, p.Backorders)
 	}
 }
 

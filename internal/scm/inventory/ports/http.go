@@ -1,10 +1,12 @@
-// Package ports exposes inventory over HTTP and binds its command handlers.
+// Package ports exposes inventory over HTTP (the native /v1 API and the
+// Cosmic Python book's API) and binds its command handlers.
 package ports
 
 import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -25,7 +27,13 @@ func (h HTTP) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/batches", h.addBatch)
 	mux.HandleFunc("GET /v1/batches", h.listBatches)
 	mux.HandleFunc("GET /v1/batches/{ref}", h.getBatch)
+	mux.HandleFunc("PATCH /v1/batches/{ref}", h.changeQuantity)
 	mux.HandleFunc("GET /v1/skus/{sku}", h.getSKU)
+	mux.HandleFunc("GET /v1/products/{sku}", h.getProduct)
+	mux.HandleFunc("POST /v1/allocations", h.allocate)
+	mux.HandleFunc("GET /v1/allocations/{orderId}", h.getAllocations)
+	h.registerCarts(mux)
+	h.registerCosmic(mux)
 }
 
 type batchView struct {
@@ -41,6 +49,14 @@ func view(b domain.Batch) batchView {
 		v.ETA = &eta
 	}
 	return v
+}
+
+func views(bs []domain.Batch) []batchView {
+	out := make([]batchView, len(bs))
+	for i, b := range bs {
+		out[i] = view(b)
+	}
+	return out
 }
 
 func (h HTTP) addBatch(w http.ResponseWriter, r *http.Request) {
@@ -67,55 +83,124 @@ func (h HTTP) getBatch(w http.ResponseWriter, r *http.Request) {
 	web.JSON(w, http.StatusOK, view(b))
 }
 
+func (h HTTP) changeQuantity(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Qty *int `json:"qty"`
+	}
+	if err := web.Decode(w, r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.Qty == nil {
+		h.fail(w, r, web.Invalid(web.FieldError{Field: "qty", Reason: "required"}))
+		return
+	}
+	if err := h.App.ChangeBatchQuantity(r.Context(), r.PathValue("ref"), *req.Qty); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.getBatch(w, r)
+}
+
 func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
 	sku := r.URL.Query().Get("sku")
 	if sku == "" {
 		h.fail(w, r, web.Invalid(web.FieldError{Field: "sku", Reason: "query parameter required"}))
 		return
 	}
-	bs, err := h.App.Batches(r.Context(), sku)
+	p, err := h.App.Product(r.Context(), sku)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]batchView, len(bs))
-	for i, b := range bs {
-		out[i] = view(b)
-	}
-	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "batches": out})
+	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "batches": views(p.PreferredBatches())})
 }
 
 // getSKU is the catalog query: 200 when the SKU has stock records, else 404.
 func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
-	sku := r.PathValue("sku")
-	bs, err := h.App.Batches(r.Context(), sku)
+	p, err := h.App.Product(r.Context(), r.PathValue("sku"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if len(bs) == 0 {
-		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+sku))
+	if len(p.Batches) == 0 {
+		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
 		return
 	}
-	available := 0
-	for _, b := range bs {
-		available += b.Available()
-	}
-	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "available": available, "batches": len(bs)})
+	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "available": p.Available(), "batches": len(p.Batches)})
 }
 
+func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := h.App.Product(r.Context(), r.PathValue("sku"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(p.Batches) == 0 {
+		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
+		return
+	}
+	backorders := p.Backorders
+	if backorders == nil {
+		backorders = []domain.Backorder{}
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "version": p.Version, "available": p.Available(),
+		"batches": views(p.PreferredBatches()), "backorders": backorders})
+}
+
+func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		OrderID string `json:"orderId"`
+		SKU     string `json:"sku"`
+		Qty     int    `json:"qty"`
+	}
+	if err := web.Decode(w, r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.App.Allocate(r.Context(), app.Allocate{OrderID: req.OrderID, SKU: req.SKU, Qty: req.Qty})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": req.Qty,
+		"batchRef": out.BatchRef, "backordered": out.Backordered})
+}
+
+func (h HTTP) getAllocations(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("orderId")
+	lines, err := h.App.AllocationsOf(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(lines) == 0 {
+		h.fail(w, r, web.NewProblem(http.StatusNotFound, "no allocations for order "+id))
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"orderId": id, "lines": lines})
+}
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err, func(err error) *web.Problem {
-		switch {
-		case errors.Is(err, domain.ErrInvalid):
-			return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
-		case errors.Is(err, adapters.ErrDuplicateBatch):
-			return web.NewProblem(http.StatusConflict, err.Error())
-		case errors.Is(err, adapters.ErrNotFound):
-			return web.NewProblem(http.StatusNotFound, err.Error())
-		}
-		return nil
-	})
+	web.WriteError(w, r, h.Log, err, mapError)
+}
+
+func mapError(err error) *web.Problem {
+	switch {
+	case errors.Is(err, domain.ErrInvalid):
+		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
+	case errors.Is(err, app.ErrUnknownSKU):
+		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
+	case errors.Is(err, domain.ErrDuplicateBatch):
+		return web.NewProblem(http.StatusConflict, err.Error())
+	case errors.Is(err, domain.ErrOutOfStock):
+		return web.NewProblem(http.StatusConflict, "out of stock: "+err.Error())
+	case errors.Is(err, adapters.ErrNotFound), errors.Is(err, domain.ErrUnknownBatch):
+		return web.NewProblem(http.StatusNotFound, err.Error())
+	}
+	return nil
 }
 
 // Bind registers the inventory command handlers, each inbox-backed.

@@ -1,0 +1,191 @@
+package adapters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
+)
+
+// Products is the SQL repository of the Product aggregate.
+type Products struct{}
+
+// timeLayout is fixed-width so that stored times compare as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTS(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
+// holdKey is the order_id column of a cart's reservation.
+func holdKey(cartID string) string { return "cart:" + cartID }
+
+// Load reads a product with its batches, allocations and backorders. A SKU
+// never seen is a new, empty product at version 0.
+func (Products) Load(ctx context.Context, q event.Querier, sku string) (*domain.Product, error) {
+	p := domain.NewProduct(sku)
+	err := q.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("load product %s: %w", sku, err)
+	}
+	if p.Batches, err = loadBatches(ctx, q, sku); err != nil {
+		return nil, err
+	}
+	if p.Allocations, err = loadAllocations(ctx, q, sku); err != nil {
+		return nil, err
+	}
+	if p.Backorders, err = loadBackorders(ctx, q, sku); err != nil {
+		return nil, err
+	}
+	p.Available() // derive the batches' allocated and reserved quantities
+	return p, nil
+}
+
+func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Batch, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ref, qty, eta, added_at FROM scm_batches WHERE sku = ? ORDER BY added_at, ref`, sku)
+	if err != nil {
+		return nil, fmt.Errorf("batches of %s: %w", sku, err)
+	}
+	defer rows.Close()
+	var out []domain.Batch
+	for rows.Next() {
+		b := domain.Batch{SKU: sku}
+		var at string
+		if err := rows.Scan(&b.Ref, &b.Qty, &b.ETA, &at); err != nil {
+			return nil, fmt.Errorf("scan batch: %w", err)
+		}
+		if b.AddedAt, err = parseTS(at); err != nil {
+			return nil, fmt.Errorf("batch %s: %w", b.Ref, err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func loadAllocations(ctx context.Context, q event.Querier, sku string) ([]domain.Allocation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT order_id, qty, batch_ref, seq, cart_id, hold_until
+		FROM scm_allocations WHERE item_code = ? ORDER BY seq`, sku)
+	if err != nil {
+		return nil, fmt.Errorf("allocations of %s: %w", sku, err)
+	}
+	defer rows.Close()
+	var out []domain.Allocation
+	for rows.Next() {
+		a := domain.Allocation{Line: domain.Line{SKU: sku}}
+		var until string
+		if err := rows.Scan(&a.OrderID, &a.Qty, &a.BatchRef, &a.Seq, &a.CartID, &until); err != nil {
+			return nil, fmt.Errorf("scan allocation: %w", err)
+		}
+		if a.CartID != "" {
+			a.OrderID = ""
+			if a.Until, err = parseTS(until); err != nil {
+				return nil, fmt.Errorf("reservation of cart %s: %w", a.CartID, err)
+			}
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func loadBackorders(ctx context.Context, q event.Querier, sku string) ([]domain.Backorder, error) {
+	rows, err := q.QueryContext(ctx, `SELECT order_id, qty, seq, since FROM scm_backorders WHERE sku = ? ORDER BY seq`, sku)
+	if err != nil {
+		return nil, fmt.Errorf("backorders of %s: %w", sku, err)
+	}
+	defer rows.Close()
+	var out []domain.Backorder
+	for rows.Next() {
+		b := domain.Backorder{Line: domain.Line{SKU: sku}}
+		var since string
+		if err := rows.Scan(&b.OrderID, &b.Qty, &b.Seq, &since); err != nil {
+			return nil, fmt.Errorf("scan backorder: %w", err)
+		}
+		if b.Since, err = parseTS(since); err != nil {
+			return nil, fmt.Errorf("backorder %s: %w", b.OrderID, err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Save writes the effects of the product's recorded events and moves its
+// version on, provided nobody saved it since it was loaded; otherwise it
+// returns event.ErrConcurrency and the caller's transaction must roll back.
+func (Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now time.Time) error {
+	if err := saveVersion(ctx, tx, p); err != nil {
+		return err
+	}
+	for _, e := range p.Events {
+		if err := apply(ctx, tx, p.SKU, e, now); err != nil {
+			return fmt.Errorf("save product %s: %w", p.SKU, err)
+		}
+	}
+	return nil
+}
+
+func saveVersion(ctx context.Context, tx event.Tx, p *domain.Product) error {
+	var res sql.Result
+	var err error
+	if p.Version == 0 {
+		res, err = tx.ExecContext(ctx, `INSERT INTO scm_products (sku, version, next_seq) VALUES (?, 1, ?)
+			ON CONFLICT (sku) DO NOTHING`, p.SKU, p.NextSeq)
+	} else {
+		res, err = tx.ExecContext(ctx, `UPDATE scm_products SET version = version + 1, next_seq = ?
+			WHERE sku = ? AND version = ?`, p.NextSeq, p.SKU, p.Version)
+	}
+	if err != nil {
+		return fmt.Errorf("save product %s: %w", p.SKU, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("product %s changed since version %d: %w", p.SKU, p.Version, event.ErrConcurrency)
+	}
+	p.Version++
+	return nil
+}
+
+func apply(ctx context.Context, tx event.Tx, sku string, e domain.Event, now time.Time) error {
+	var err error
+	switch e := e.(type) {
+	case domain.BatchAdded:
+		_, err = tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at) VALUES (?, ?, ?, ?, ?)`,
+			e.Batch.Ref, sku, e.Batch.Qty, e.Batch.ETA, ts(e.Batch.AddedAt))
+	case domain.BatchQuantityChanged:
+		_, err = tx.ExecContext(ctx, `UPDATE scm_batches SET qty = ? WHERE ref = ?`, e.Qty, e.Ref)
+	case domain.Allocated:
+		err = insertAllocation(ctx, tx, e.Allocation, now)
+		if err == nil && e.FromBackorder {
+			_, err = tx.ExecContext(ctx, `DELETE FROM scm_backorders WHERE order_id = ? AND sku = ?`, e.Allocation.OrderID, sku)
+		}
+	case domain.Reserved:
+		err = insertAllocation(ctx, tx, e.Allocation, now)
+	case domain.Deallocated:
+		_, err = tx.ExecContext(ctx, `DELETE FROM scm_allocations WHERE order_id = ? AND item_code = ?`, e.Allocation.OrderID, sku)
+	case domain.ReservationReleased:
+		_, err = tx.ExecContext(ctx, `DELETE FROM scm_allocations WHERE order_id = ? AND item_code = ?`,
+			holdKey(e.Allocation.CartID), sku)
+	case domain.Backordered:
+		_, err = tx.ExecContext(ctx, `INSERT INTO scm_backorders (order_id, sku, qty, seq, since) VALUES (?, ?, ?, ?, ?)`,
+			e.Backorder.OrderID, sku, e.Backorder.Qty, e.Backorder.Seq, ts(e.Backorder.Since))
+	case domain.BackorderDropped:
+		_, err = tx.ExecContext(ctx, `DELETE FROM scm_backorders WHERE order_id = ? AND sku = ?`, e.Backorder.OrderID, sku)
+	case domain.OutOfStock:
+	default:
+		err = fmt.Errorf("no persistence for %T", e)
+	}
+	return err
+}
+
+func insertAllocation(ctx context.Context, tx event.Tx, a domain.Allocation, now time.Time) error {
+	orderID, until := a.OrderID, ""
+	if a.Reservation() {
+		orderID, until = holdKey(a.CartID), ts(a.Until)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO scm_allocations
+		(order_id, item_code, qty, batch_ref, allocated_at, seq, cart_id, hold_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		orderID, a.SKU, a.Qty, a.BatchRef, ts(now), a.Seq, a.CartID, until)
+	return err
+}

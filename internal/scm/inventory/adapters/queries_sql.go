@@ -1,0 +1,130 @@
+package adapters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/banchan/banchan/event"
+)
+
+// ErrNotFound reports an unknown batch, order or cart.
+var ErrNotFound = errors.New("not found")
+
+// SKUOfBatch returns the SKU of a batch reference.
+func (Products) SKUOfBatch(ctx context.Context, q event.Querier, ref string) (string, error) {
+	var sku string
+	err := q.QueryRowContext(ctx, `SELECT sku FROM scm_batches WHERE ref = ?`, ref).Scan(&sku)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("batch %s: %w", ref, ErrNotFound)
+	}
+	return sku, err
+}
+
+// Known reports whether any batch of the SKU exists.
+func (Products) Known(ctx context.Context, q event.Querier, sku string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM scm_batches WHERE sku = ? LIMIT 1) t`, sku).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sku %s: %w", sku, err)
+	}
+	return n > 0, nil
+}
+
+// OrderAllocation is one allocated line of an order (the allocations view).
+type OrderAllocation struct {
+	SKU      string `json:"sku"`
+	Qty      int    `json:"qty"`
+	BatchRef string `json:"batchref"`
+}
+
+// AllocationsOf lists an order's allocated lines (the read model behind
+// GET /allocations/{orderid}); it is written in the allocating transaction.
+func (Products) AllocationsOf(ctx context.Context, q event.Querier, orderID string) ([]OrderAllocation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT item_code, qty, batch_ref FROM scm_allocations
+		WHERE order_id = ? AND cart_id = '' ORDER BY item_code`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("allocations of %s: %w", orderID, err)
+	}
+	defer rows.Close()
+	var out []OrderAllocation
+	for rows.Next() {
+		var a OrderAllocation
+		if err := rows.Scan(&a.SKU, &a.Qty, &a.BatchRef); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// BackordersOf lists an order's waiting lines as SKU → qty.
+func (Products) BackordersOf(ctx context.Context, q event.Querier, orderID string) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT sku, qty FROM scm_backorders WHERE order_id = ?`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("backorders of %s: %w", orderID, err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var sku string
+		var qty int
+		if err := rows.Scan(&sku, &qty); err != nil {
+			return nil, err
+		}
+		out[sku] = qty
+	}
+	return out, rows.Err()
+}
+
+// Reservation is a cart's hold on stock.
+type Reservation struct {
+	SKU       string    `json:"sku"`
+	Qty       int       `json:"qty"`
+	BatchRef  string    `json:"batchRef"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// CartOf lists a cart's reservations.
+func (Products) CartOf(ctx context.Context, q event.Querier, cartID string) ([]Reservation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT item_code, qty, batch_ref, hold_until FROM scm_allocations
+		WHERE order_id = ? ORDER BY item_code`, holdKey(cartID))
+	if err != nil {
+		return nil, fmt.Errorf("cart %s: %w", cartID, err)
+	}
+	defer rows.Close()
+	var out []Reservation
+	for rows.Next() {
+		var r Reservation
+		var until string
+		if err := rows.Scan(&r.SKU, &r.Qty, &r.BatchRef, &until); err != nil {
+			return nil, err
+		}
+		if r.ExpiresAt, err = parseTS(until); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ExpiringSKUs lists SKUs with reservations due at now.
+func (Products) ExpiringSKUs(ctx context.Context, q event.Querier, now time.Time) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT item_code FROM scm_allocations
+		WHERE cart_id <> '' AND hold_until <= ? ORDER BY item_code`, ts(now))
+	if err != nil {
+		return nil, fmt.Errorf("expiring reservations: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var sku string
+		if err := rows.Scan(&sku); err != nil {
+			return nil, err
+		}
+		out = append(out, sku)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,50 @@
+// Package adapters keeps inventory state in SQL (portable across SQLite and
+// PostgreSQL; run inside the event store's transactions).
+package adapters
+
+// Migrations create the inventory tables. Steps are only ever appended.
+var Migrations = []string{`
+CREATE TABLE scm_batches (
+	ref      TEXT PRIMARY KEY,
+	sku      TEXT NOT NULL,
+	qty      INTEGER NOT NULL,
+	eta      TEXT NOT NULL,
+	added_at TEXT NOT NULL
+);
+CREATE INDEX scm_batches_sku ON scm_batches (sku);
+CREATE TABLE scm_allocations (
+	order_id     TEXT NOT NULL,
+	item_code    TEXT NOT NULL,
+	qty          INTEGER NOT NULL,
+	batch_ref    TEXT NOT NULL,
+	allocated_at TEXT NOT NULL,
+	PRIMARY KEY (order_id, item_code)
+);
+CREATE INDEX scm_allocations_batch ON scm_allocations (batch_ref);`, `
+CREATE TABLE scm_products (
+	sku      TEXT PRIMARY KEY,
+	version  BIGINT NOT NULL,
+	next_seq BIGINT NOT NULL
+);
+INSERT INTO scm_products (sku, version, next_seq) SELECT DISTINCT sku, 1, 1000000 FROM scm_batches;
+ALTER TABLE scm_allocations ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE scm_allocations ADD COLUMN cart_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE scm_allocations ADD COLUMN hold_until TEXT NOT NULL DEFAULT '';
+CREATE INDEX scm_allocations_sku ON scm_allocations (item_code);
+CREATE INDEX scm_allocations_hold ON scm_allocations (hold_until);
+CREATE TABLE scm_backorders (
+	order_id TEXT NOT NULL,
+	sku      TEXT NOT NULL,
+	qty      INTEGER NOT NULL,
+	seq      BIGINT NOT NULL,
+	since    TEXT NOT NULL,
+	PRIMARY KEY (order_id, sku)
+);
+CREATE INDEX scm_backorders_sku ON scm_backorders (sku, seq);
+CREATE TABLE scm_fulfilments (
+	order_id  TEXT PRIMARY KEY,
+	cart_id   TEXT NOT NULL,
+	items     TEXT NOT NULL,
+	state     TEXT NOT NULL,
+	revision  BIGINT NOT NULL
+);`}

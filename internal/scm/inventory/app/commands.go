@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
+)
+
+// AddBatch is a request for new stock.
+type AddBatch struct {
+	Ref string  `json:"ref"`
+	SKU string  `json:"sku"`
+	Qty int     `json:"qty"`
+	ETA *string `json:"eta"`
+}
+
+// AddBatch adds stock; waiting lines of the SKU are allocated to it.
+func (a *App) AddBatch(ctx context.Context, cmd AddBatch) (domain.Batch, error) {
+	b, err := domain.NewBatch(cmd.Ref, cmd.SKU, cmd.Qty, cmd.ETA, a.now())
+	if err != nil {
+		return b, err
+	}
+	err = a.run(ctx, func(ctx context.Context, u *unit) error {
+		if _, err := a.products.SKUOfBatch(ctx, u.tx, b.Ref); err == nil {
+			return domain.ErrDuplicateBatch
+		}
+		return a.change(ctx, u, b.SKU, func(p *domain.Product) error { return p.AddBatch(b, a.now()) })
+	})
+	return b, err
+}
+
+// Allocate is one order line to allocate (the book's allocate command).
+type Allocate struct {
+	OrderID string `json:"orderid"`
+	SKU     string `json:"sku"`
+	Qty     int    `json:"qty"`
+}
+
+// Allocation is Allocate's outcome: the batch, or backordered.
+type Allocation struct {
+	BatchRef    string `json:"batchref,omitempty"`
+	Backordered bool   `json:"backordered"`
+}
+
+// ErrUnknownSKU reports a SKU without stock records.
+var ErrUnknownSKU = errors.New("unknown SKU")
+
+// Allocate allocates a line of a SKU that has stock records. Out of stock
+// is an outcome (the line is backordered), not an error.
+func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
+	if cmd.OrderID == "" || len(cmd.OrderID) > 128 || cmd.Qty <= 0 || cmd.Qty > domain.MaxBatchQty {
+		return Allocation{}, invalid("allocate: want an orderid and a qty from 1 to %d", domain.MaxBatchQty)
+	}
+	var out Allocation
+	err := a.run(ctx, func(ctx context.Context, u *unit) error {
+		out = Allocation{}
+		return a.change(ctx, u, cmd.SKU, func(p *domain.Product) error {
+			if len(p.Batches) == 0 {
+				return ErrUnknownSKU
+			}
+			ref, err := p.Allocate(domain.Line{OrderID: cmd.OrderID, SKU: cmd.SKU, Qty: cmd.Qty}, a.now())
+			out = Allocation{BatchRef: ref, Backordered: errors.Is(err, domain.ErrOutOfStock)}
+			if out.Backordered {
+				return nil
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// ChangeBatchQuantity sets a batch's quantity; lines that no longer fit
+// are reallocated, or backordered when no other batch can take them.
+func (a *App) ChangeBatchQuantity(ctx context.Context, ref string, qty int) error {
+	if qty < 0 || qty > domain.MaxBatchQty {
+		return invalid("qty %d: must be between 0 and %d", qty, domain.MaxBatchQty)
+	}
+	return a.run(ctx, func(ctx context.Context, u *unit) error {
+		sku, err := a.products.SKUOfBatch(ctx, u.tx, ref)
+		if err != nil {
+			return err
+		}
+		return a.change(ctx, u, sku, func(p *domain.Product) error { return p.ChangeBatchQuantity(ref, qty, a.now()) })
+	})
+}
+
+// Reserve holds stock of a SKU for a cart until the reservation expires.
+func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.Allocation, error) {
+	var out domain.Allocation
+	err := a.run(ctx, func(ctx context.Context, u *unit) error {
+		return a.change(ctx, u, sku, func(p *domain.Product) error {
+			if len(p.Batches) == 0 {
+				return ErrUnknownSKU
+			}
+			var err error
+			out, err = p.Reserve(cartID, qty, a.now().Add(a.ReservationTTL), a.now())
+			return err
+		})
+	})
+	return out, err
+}
+
+// Release ends a cart's reservation of a SKU; it reports whether there was one.
+func (a *App) Release(ctx context.Context, cartID, sku string) (bool, error) {
+	var released bool
+	err := a.run(ctx, func(ctx context.Context, u *unit) error {
+		return a.change(ctx, u, sku, func(p *domain.Product) error {
+			released = p.Release(cartID, "released", a.now())
+			return nil
+		})
+	})
+	return released, err
+}
+
+// ExpireReservations releases every reservation whose time is up. It is
+// safe to run again (after a crash, or from several processes): a
+// reservation already released is not released twice.
+func (a *App) ExpireReservations(ctx context.Context) (int, error) {
+	now := a.now()
+	skus, err := a.products.ExpiringSKUs(ctx, a.store.Read(), now)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, sku := range skus {
+		var n int
+		err := a.run(ctx, func(ctx context.Context, u *unit) error {
+			return a.change(ctx, u, sku, func(p *domain.Product) error { n = p.Expire(now); return nil })
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// RunExpiry expires reservations every interval until ctx ends.
+func (a *App) RunExpiry(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.ExpireReservations(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("expire reservations", "err", err)
+		} else if n > 0 {
+			a.log.Info("reservations expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/scm/contract"
+	"github.com/banchan/banchan/internal/scm/inventory/adapters"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
+)
+
+// Fulfilment states.
+const (
+	stateAllocated   = "ALLOCATED"
+	stateBackordered = "BACKORDERED"
+)
+
+// AllocateFulfilmentOrder allocates each item of a fulfilment order (from
+// the cart's reservations when it names a cart) and publishes the order's
+// allocation state. From then on every change of that state (a line
+// reallocated or backordered by a quantity change, a backorder filled by
+// new stock) publishes the state again with a higher revision. A repeat of
+// the command changes nothing.
+func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause event.Envelope,
+	cmd contract.AllocateFulfilmentOrder) error {
+	if err := validate(cmd); err != nil {
+		return event.Permanent(err)
+	}
+	return a.within(ctx, tx, &cause, func(ctx context.Context, u *unit) error {
+		items, _ := json.Marshal(cmd.Items)
+		res, err := tx.ExecContext(ctx, `INSERT INTO scm_fulfilments (order_id, cart_id, items, state, revision)
+			VALUES (?, ?, ?, '', 0) ON CONFLICT (order_id) DO NOTHING`, cmd.FulfilmentOrderID, cmd.CartID, string(items))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already taken in
+		}
+		u.affected[cmd.FulfilmentOrderID] = true
+		sorted := append([]contract.Item(nil), cmd.Items...)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].ItemCode < sorted[j].ItemCode })
+		for _, it := range sorted {
+			if err := a.allocateItem(ctx, u, cmd, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (a *App) allocateItem(ctx context.Context, u *unit, cmd contract.AllocateFulfilmentOrder, it contract.Item) error {
+	return a.change(ctx, u, it.ItemCode, func(p *domain.Product) error {
+		l := domain.Line{OrderID: cmd.FulfilmentOrderID, SKU: it.ItemCode, Qty: it.Quantity}
+		_, err := p.AllocateFromCart(l, cmd.CartID, a.now())
+		if errors.Is(err, domain.ErrOutOfStock) {
+			return nil
+		}
+		return err
+	})
+}
+
+// publishFulfilments publishes the allocation state of every touched
+// fulfilment order whose state differs from the last one published.
+func (a *App) publishFulfilments(ctx context.Context, u *unit) error {
+	orders := make([]string, 0, len(u.affected))
+	for o := range u.affected {
+		orders = append(orders, o)
+	}
+	sort.Strings(orders)
+	for _, o := range orders {
+		if err := a.publishFulfilment(ctx, u, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) publishFulfilment(ctx context.Context, u *unit, orderID string) error {
+	var itemsJSON, state string
+	var revision int64
+	err := u.tx.QueryRowContext(ctx, `SELECT items, state, revision FROM scm_fulfilments WHERE order_id = ?`, orderID).
+		Scan(&itemsJSON, &state, &revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // a line allocated through the book's API: no fulfilment order
+	}
+	if err != nil {
+		return fmt.Errorf("fulfilment %s: %w", orderID, err)
+	}
+	var items []contract.Item
+	if err := json.Unmarshal([]byte(itemsJSON), &items); err != nil {
+		return fmt.Errorf("fulfilment %s items: %w", orderID, err)
+	}
+	allocated, err := a.products.AllocationsOf(ctx, u.tx, orderID)
+	if err != nil {
+		return err
+	}
+	typ, data, next := outcome(orderID, revision+1, items, allocated)
+	if next == state {
+		return nil
+	}
+	if _, err := u.tx.ExecContext(ctx, `UPDATE scm_fulfilments SET state = ?, revision = ? WHERE order_id = ?`,
+		next, revision+1, orderID); err != nil {
+		return err
+	}
+	env, err := event.New(contract.EventTopic, typ, contract.Source, orderID, data)
+	if err != nil {
+		return err
+	}
+	env.Stream = "scm/fulfilment-" + orderID
+	if u.cause != nil {
+		env = env.CausedBy(*u.cause)
+	} else {
+		env = env.Traced(ctx)
+	}
+	return u.tx.Append(ctx, env)
+}
+
+func outcome(orderID string, revision int64, items []contract.Item, allocated []adapters.OrderAllocation) (string, any, string) {
+	have := map[string]adapters.OrderAllocation{}
+	for _, al := range allocated {
+		have[al.SKU] = al
+	}
+	var als []contract.Allocation
+	var missing []contract.Item
+	for _, it := range items {
+		if al, ok := have[it.ItemCode]; ok {
+			als = append(als, contract.Allocation{ItemCode: it.ItemCode, Quantity: al.Qty, BatchRef: al.BatchRef})
+		} else {
+			missing = append(missing, it)
+		}
+	}
+	if len(missing) == 0 {
+		return contract.TypeFulfilmentAllocated, contract.FulfilmentAllocated{FulfilmentOrderID: orderID,
+			Revision: revision, Allocations: als}, stateAllocated
+	}
+	return contract.TypeFulfilmentBackordered, contract.FulfilmentBackordered{FulfilmentOrderID: orderID,
+		Revision: revision, Allocations: als, Missing: missing}, stateBackordered
+}
+
+func validate(cmd contract.AllocateFulfilmentOrder) error {
+	if cmd.FulfilmentOrderID == "" || len(cmd.Items) == 0 {
+		return fmt.Errorf("allocate: fulfilment order needs an id and items")
+	}
+	seen := map[string]bool{}
+	for _, it := range cmd.Items {
+		if it.ItemCode == "" || it.Quantity <= 0 || it.Quantity > domain.MaxBatchQty || seen[it.ItemCode] {
+			return fmt.Errorf("allocate %s: bad item %q ×%d", cmd.FulfilmentOrderID, it.ItemCode, it.Quantity)
+		}
+		seen[it.ItemCode] = true
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Allocate puts a line in the preferred batch with room and returns the
+// batch. Allocating a line already allocated is a no-op that returns its
+// batch. A line no batch can take is backordered (OutOfStock and
+// Backordered events) and ErrOutOfStock is returned; it is allocated later
+// when stock arrives.
+func (p *Product) Allocate(l Line, now time.Time) (string, error) {
+	if err := p.checkLine(l); err != nil {
+		return "", err
+	}
+	if i := p.allocationOf(l.OrderID); i >= 0 {
+		return p.Allocations[i].BatchRef, nil
+	}
+	if p.backorderOf(l.OrderID) >= 0 {
+		return "", ErrOutOfStock
+	}
+	return p.allocate(l, now, false)
+}
+
+func (p *Product) allocate(l Line, now time.Time, reallocation bool) (string, error) {
+	b := p.choose(l.Qty)
+	if b == nil {
+		p.record(OutOfStock{Line: l})
+		bo := Backorder{Line: l, Seq: p.seq(), Since: now}
+		p.Backorders = append(p.Backorders, bo)
+		p.record(Backordered{Backorder: bo})
+		return "", ErrOutOfStock
+	}
+	a := Allocation{Line: l, BatchRef: b.Ref, Seq: p.seq()}
+	p.Allocations = append(p.Allocations, a)
+	p.record(Allocated{Allocation: a, Reallocation: reallocation})
+	return b.Ref, nil
+}
+
+// AllocateFromCart allocates a line, taking the cart's reservation of this
+// SKU when it covers the line (the reserved batch then holds the order line)
+// and releasing the reservation otherwise before allocating as usual.
+func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string, error) {
+	if err := p.checkLine(l); err != nil {
+		return "", err
+	}
+	if i := p.allocationOf(l.OrderID); i >= 0 {
+		return p.Allocations[i].BatchRef, nil
+	}
+	i := p.holdOf(cartID)
+	if cartID == "" || i < 0 {
+		return p.Allocate(l, now)
+	}
+	hold := p.Allocations[i]
+	p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	p.record(ReservationReleased{Allocation: hold, Reason: "converted to order " + l.OrderID})
+	if hold.Qty < l.Qty {
+		return p.Allocate(l, now)
+	}
+	a := Allocation{Line: l, BatchRef: hold.BatchRef, Seq: p.seq()}
+	p.Allocations = append(p.Allocations, a)
+	p.record(Allocated{Allocation: a})
+	p.fillBackorders(now)
+	return a.BatchRef, nil
+}
+
+// Reallocate allocates a line that a quantity change took out of its batch.
+func (p *Product) Reallocate(l Line, now time.Time) (string, error) {
+	if err := p.checkLine(l); err != nil {
+		return "", err
+	}
+	if i := p.allocationOf(l.OrderID); i >= 0 {
+		return p.Allocations[i].BatchRef, nil
+	}
+	return p.allocate(l, now, true)
+}
+
+// AddBatch adds stock and allocates waiting lines to it, oldest first.
+func (p *Product) AddBatch(b Batch, now time.Time) error {
+	if b.SKU != p.SKU {
+		return fmt.Errorf("%w: batch of %s added to product %s", ErrInvalid, b.SKU, p.SKU)
+	}
+	if p.batch(b.Ref) != nil {
+		return fmt.Errorf("batch %s: %w", b.Ref, ErrDuplicateBatch)
+	}
+	b.Allocated, b.Reserved = 0, 0
+	p.Batches = append(p.Batches, b)
+	p.record(BatchAdded{Batch: b})
+	p.fillBackorders(now)
+	return nil
+}
+
+// ChangeBatchQuantity sets a batch's quantity (damage, a count
+// correction). When the batch no longer holds what is allocated to it,
+// lines are taken out, most recent first, until it fits; each is recorded
+// as Deallocated for the application to reallocate. When it grows, waiting
+// lines are allocated.
+func (p *Product) ChangeBatchQuantity(ref string, qty int, now time.Time) error {
+	b := p.batch(ref)
+	if b == nil {
+		return fmt.Errorf("batch %s: %w", ref, ErrUnknownBatch)
+	}
+	if qty < 0 || qty > MaxBatchQty {
+		return fmt.Errorf("%w: qty %d: must be between 0 and %d", ErrInvalid, qty, MaxBatchQty)
+	}
+	if b.Qty == qty {
+		return nil
+	}
+	b.Qty = qty
+	p.record(BatchQuantityChanged{Ref: ref, Qty: qty})
+	for p.tally(); p.batch(ref).Available() < 0; p.tally() {
+		p.deallocateMostRecent(ref)
+	}
+	p.fillBackorders(now)
+	return nil
+}
+
+func (p *Product) deallocateMostRecent(ref string) {
+	last := -1
+	for i, a := range p.Allocations {
+		if a.BatchRef == ref && (last < 0 || a.Seq > p.Allocations[last].Seq) {
+			last = i
+		}
+	}
+	a := p.Allocations[last]
+	p.Allocations = slices.Delete(p.Allocations, last, last+1)
+	if a.Reservation() {
+		p.record(ReservationReleased{Allocation: a, Reason: "stock reduced"})
+		return
+	}
+	p.record(Deallocated{Allocation: a, Reason: "batch quantity changed"})
+}
+
+// fillBackorders allocates waiting lines, oldest first, wherever they fit.
+func (p *Product) fillBackorders(now time.Time) {
+	for i := 0; i < len(p.Backorders); {
+		bo := p.Backorders[i]
+		b := p.choose(bo.Qty)
+		if b == nil {
+			i++
+			continue
+		}
+		p.Backorders = slices.Delete(p.Backorders, i, i+1)
+		a := Allocation{Line: bo.Line, BatchRef: b.Ref, Seq: p.seq()}
+		p.Allocations = append(p.Allocations, a)
+		p.record(Allocated{Allocation: a, FromBackorder: true})
+	}
+}
+
+// Cancel releases everything an order holds or waits for, and gives the
+// freed stock to waiting lines.
+func (p *Product) Cancel(orderID string, now time.Time) {
+	if i := p.allocationOf(orderID); i >= 0 {
+		a := p.Allocations[i]
+		p.Allocations = slices.Delete(p.Allocations, i, i+1)
+		p.record(Deallocated{Allocation: a, Reason: "order cancelled", Final: true})
+	}
+	if i := p.backorderOf(orderID); i >= 0 {
+		bo := p.Backorders[i]
+		p.Backorders = slices.Delete(p.Backorders, i, i+1)
+		p.record(BackorderDropped{Backorder: bo})
+	}
+	p.fillBackorders(now)
+}

@@ -1,0 +1,76 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Reserve holds qty of the product for a cart until the given time,
+// replacing the cart's earlier reservation of this SKU. Reserved stock is
+// not available to others. Without room it changes nothing and returns
+// ErrOutOfStock.
+func (p *Product) Reserve(cartID string, qty int, until, now time.Time) (Allocation, error) {
+	if cartID == "" || qty <= 0 || qty > MaxBatchQty {
+		return Allocation{}, fmt.Errorf("%w: reserve %d of %s for cart %q", ErrInvalid, qty, p.SKU, cartID)
+	}
+	before := slices.Clone(p.Allocations)
+	var old *Allocation
+	if i := p.holdOf(cartID); i >= 0 {
+		o := p.Allocations[i]
+		old = &o
+		p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	}
+	b := p.choose(qty)
+	if b == nil {
+		p.Allocations = before
+		return Allocation{}, ErrOutOfStock
+	}
+	if old != nil {
+		p.record(ReservationReleased{Allocation: *old, Reason: "replaced"})
+	}
+	a := Allocation{Line: Line{SKU: p.SKU, Qty: qty}, BatchRef: b.Ref, Seq: p.seq(), CartID: cartID, Until: until}
+	p.Allocations = append(p.Allocations, a)
+	p.record(Reserved{Allocation: a})
+	if old != nil {
+		p.fillBackorders(now)
+	}
+	return a, nil
+}
+
+// Release ends a cart's reservation (the customer took the item out, or
+// the reservation expired); the stock goes to waiting lines. Releasing
+// what is not reserved is a no-op, so a repeated expiry changes nothing.
+func (p *Product) Release(cartID, reason string, now time.Time) bool {
+	i := p.holdOf(cartID)
+	if i < 0 {
+		return false
+	}
+	a := p.Allocations[i]
+	p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	p.record(ReservationReleased{Allocation: a, Reason: reason})
+	p.fillBackorders(now)
+	return true
+}
+
+// Expire releases every reservation whose time is up.
+func (p *Product) Expire(now time.Time) int {
+	var carts []string
+	for _, a := range p.Allocations {
+		if a.Reservation() && !a.Until.After(now) {
+			carts = append(carts, a.CartID)
+		}
+	}
+	for _, c := range carts {
+		p.Release(c, "expired", now)
+	}
+	return len(carts)
+}
+
+// Reservation returns a cart's reservation of the product, if any.
+func (p *Product) Reservation(cartID string) (Allocation, bool) {
+	if i := p.holdOf(cartID); i >= 0 {
+		return p.Allocations[i], true
+	}
+	return Allocation{}, false
+}

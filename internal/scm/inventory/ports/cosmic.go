@@ -1,0 +1,96 @@
+package ports
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/banchan/banchan/internal/foundation/web"
+	"github.com/banchan/banchan/internal/scm/inventory/app"
+)
+
+// The Cosmic Python book's API (chapter 11's allocation service), at the
+// root paths its end-to-end tests and clients use. Errors are 400 with a
+// "message" member (also a problem document).
+func (h HTTP) registerCosmic(mux *http.ServeMux) {
+	mux.HandleFunc("POST /add_batch", h.cosmicAddBatch)
+	mux.HandleFunc("POST /allocate", h.cosmicAllocate)
+	mux.HandleFunc("GET /allocations/{orderid}", h.cosmicAllocations)
+}
+
+func ok(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte("OK"))
+}
+
+func (h HTTP) cosmicFail(w http.ResponseWriter, r *http.Request, err error) {
+	p := mapError(err)
+	var prob *web.Problem
+	switch {
+	case errors.As(err, &prob):
+		p = prob
+	case p == nil:
+		web.WriteError(w, r, h.Log, err)
+		return
+	}
+	if p.Status == http.StatusUnprocessableEntity || p.Status == http.StatusConflict || p.Status == http.StatusNotFound {
+		p.Status, p.Title = http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+	}
+	if p.Message == "" {
+		p.Message = p.Detail
+	}
+	web.WriteError(w, r, h.Log, p)
+}
+
+func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
+	var req app.AddBatch
+	if err := web.Decode(w, r, &req); err != nil {
+		h.cosmicFail(w, r, err)
+		return
+	}
+	if _, err := h.App.AddBatch(r.Context(), req); err != nil {
+		h.cosmicFail(w, r, err)
+		return
+	}
+	ok(w, http.StatusCreated)
+}
+
+func (h HTTP) cosmicAllocate(w http.ResponseWriter, r *http.Request) {
+	var req app.Allocate
+	if err := web.Decode(w, r, &req); err != nil {
+		h.cosmicFail(w, r, err)
+		return
+	}
+	_, err := h.App.Allocate(r.Context(), req)
+	if errors.Is(err, app.ErrUnknownSKU) {
+		p := web.NewProblem(http.StatusBadRequest, fmt.Sprintf("Invalid sku %s", req.SKU))
+		p.Message = p.Detail
+		web.WriteError(w, r, h.Log, p)
+		return
+	}
+	if err != nil {
+		h.cosmicFail(w, r, err)
+		return
+	}
+	ok(w, http.StatusAccepted)
+}
+
+func (h HTTP) cosmicAllocations(w http.ResponseWriter, r *http.Request) {
+	lines, err := h.App.AllocationsOf(r.Context(), r.PathValue("orderid"))
+	if err != nil {
+		h.cosmicFail(w, r, err)
+		return
+	}
+	if len(lines) == 0 {
+		p := web.NewProblem(http.StatusNotFound, "not found")
+		p.Message = "not found"
+		web.WriteError(w, r, h.Log, p)
+		return
+	}
+	out := make([]map[string]string, len(lines))
+	for i, l := range lines {
+		out[i] = map[string]string{"sku": l.SKU, "batchref": l.BatchRef}
+	}
+	web.JSON(w, http.StatusOK, out)
+}
