@@ -198,17 +198,52 @@ func (b *Broker) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close flushes and closes the connection if the broker opened it.
+// Close flushes pending acknowledgements and closes the connection if the
+// broker opened it.
 func (b *Broker) Close() error {
-	if b.owned {
-		err := b.nc.Drain()
-		b.nc.Close()
-		return err
+	if !b.owned {
+		return nil
 	}
-	return nil
+	// Flush first: acknowledgements and naks still in the client's buffer
+	// would otherwise be lost with the connection, and their messages would
+	// wait out the ack wait. (nc.Drain returns before it is done.)
+	err := b.nc.FlushTimeout(5 * time.Second)
+	b.nc.Close()
+	return err
 }
 
 // DeleteStream removes the stream and all its consumers (for tests).
 func (b *Broker) DeleteStream(ctx context.Context) error {
 	return b.js.DeleteStream(ctx, b.cfg.Stream)
+}
+
+// Settle waits until the server has recorded every acknowledgement it was
+// sent (no consumer of the stream has unacknowledged messages) or ctx ends.
+// The server applies acknowledgements asynchronously; an embedded server
+// shut down right after its only client stopped could otherwise restart
+// with them unapplied, and those messages would wait out the ack wait. Only
+// meaningful when this process is the stream's only consumer.
+func (b *Broker) Settle(ctx context.Context) error {
+	stream, err := b.js.Stream(ctx, b.cfg.Stream)
+	if err != nil {
+		return err
+	}
+	for {
+		pending := 0
+		lister := stream.ListConsumers(ctx)
+		for info := range lister.Info() {
+			pending += info.NumAckPending
+		}
+		if err := lister.Err(); err != nil {
+			return err
+		}
+		if pending == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natsjs: %d acknowledgements still pending: %w", pending, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

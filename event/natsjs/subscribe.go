@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/dispatch"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -21,16 +23,11 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 	}
 	opts = opts.Defaults()
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &subscription{cancel: cancel}
-	s.pool = dispatch.New(opts.Workers, 64, func(d *delivery) {
-		if s.stopping() {
-			// Closing: hand the message back at once instead of waiting
-			// for the ack wait to expire.
-			_ = d.msg.Nak()
-			return
-		}
-		h(hctx, d)
-	})
+	s := &subscription{cancel: cancel, quit: make(chan struct{})}
+	// Deliveries already fetched are handled even while closing: a message
+	// merely handed back would, on an embedded server restarted with the
+	// process, still count as delivered and wait out the ack wait.
+	s.pool = dispatch.New(opts.Workers, 16, func(d *delivery) { h(hctx, d) })
 	for _, topic := range opts.Topics {
 		if err := s.consume(ctx, b, opts, topic); err != nil {
 			_ = s.Close()
@@ -41,13 +38,16 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 }
 
 type subscription struct {
-	mu      sync.Mutex
-	closed  bool
-	cancel  context.CancelFunc
-	pool    *dispatch.Pool[*delivery]
-	running []jetstream.ConsumeContext
-	once    sync.Once
+	quit   chan struct{}
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+	pool   *dispatch.Pool[*delivery]
+	once   sync.Once
 }
+
+// fetchWait bounds one pull request: how long Close may wait for the
+// fetch in flight to end.
+const fetchWait = 500 * time.Millisecond
 
 func (s *subscription) consume(ctx context.Context, b *Broker, opts event.SubscribeOptions, topic string) error {
 	name := opts.Name + "_" + topic
@@ -65,41 +65,54 @@ func (s *subscription) consume(ctx context.Context, b *Broker, opts event.Subscr
 		return fmt.Errorf("natsjs: consumer %s: %w", name, err)
 	}
 	log := b.cfg.Logger.With("consumer", name)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		s.pool.Submit(m.Headers().Get(headerKey), &delivery{msg: m})
-	}, jetstream.PullMaxMessages(opts.Workers*64), jetstream.ConsumeErrHandler(
-		func(_ jetstream.ConsumeContext, err error) {
-			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				log.Warn("consume", "err", err)
-			}
-		}))
-	if err != nil {
-		return fmt.Errorf("natsjs: consume %s: %w", name, err)
+	if info := cons.CachedInfo(); info != nil && (info.NumAckPending > 0 || info.NumPending > 0) {
+		log.Info("resuming subscription", "pending", info.NumPending, "unacknowledged", info.NumAckPending,
+			"redelivery_after", opts.AckWait)
 	}
-	s.mu.Lock()
-	s.running = append(s.running, cc)
-	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.fetchLoop(cons, opts.Workers*16, log)
 	return nil
 }
 
-func (s *subscription) stopping() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
+// fetchLoop pulls batches until Close. Every message of a fetched batch is
+// handed to the workers, even while closing: a pull request is answered
+// completely, so nothing the server counts as delivered is dropped in the
+// client (a message dropped that way would wait out the ack wait).
+func (s *subscription) fetchLoop(cons jetstream.Consumer, batch int, log *slog.Logger) {
+	defer s.wg.Done()
+	backoff := 100 * time.Millisecond
+	for {
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
+		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(fetchWait))
+		if err == nil {
+			for m := range mb.Messages() {
+				s.pool.Submit(m.Headers().Get(headerKey), &delivery{msg: m})
+			}
+			err = mb.Error()
+		}
+		if err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			backoff = 100 * time.Millisecond
+			continue
+		}
+		log.Warn("fetch", "err", err, "retry_in", backoff)
+		select {
+		case <-s.quit:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
 }
 
-// Close stops pulling, lets handlers in flight finish and hands queued
-// messages back to the broker.
+// Close stops pulling and lets the handlers finish what was already fetched.
 func (s *subscription) Close() error {
 	s.once.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		running := s.running
-		s.mu.Unlock()
-		for _, cc := range running {
-			cc.Stop()
-			<-cc.Closed()
-		}
+		close(s.quit)
+		s.wg.Wait()
 		s.pool.Close()
 		s.cancel()
 	})

@@ -63,12 +63,20 @@ func (s *System) Run(ctx context.Context) error {
 	}
 	stopRunners()
 	runners.Wait()
+	var closing sync.WaitGroup
 	for _, c := range s.consumers {
-		_ = c.Close()
+		closing.Add(1)
+		go func() { defer closing.Done(); _ = c.Close() }()
 	}
+	closing.Wait()
 	stopRelay()
 	if rerr := <-relayDone; rerr != nil {
 		s.log.Warn("outbox relay: final flush", "err", rerr)
+	}
+	if s.ns != nil {
+		if err := s.broker.Settle(sctx); err != nil {
+			s.log.Warn("embedded broker: acknowledgements not all applied; those messages come back after the ack wait", "err", err)
+		}
 	}
 	s.close()
 	s.log.Info("stopped")

@@ -233,7 +233,9 @@ func (s *System) runRelay(ctx context.Context) error {
 	if s.cfg.PostgresURL == "" {
 		return s.relay.Run(ctx)
 	}
-	leader := postgres.NewLeader(s.store.DB(), "outbox-relay", s.log.With("component", "relay"))
+	// Advisory locks span the database: name the role after the schema, so
+	// deployments in other schemas of the same database elect their own.
+	leader := postgres.NewLeader(s.store.DB(), "outbox-relay/"+s.cfg.PostgresSchema, s.log.With("component", "relay"))
 	return leader.Run(ctx, s.relay.Run)
 }
 

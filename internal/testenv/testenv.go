@@ -7,12 +7,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/banchan/banchan/event/eventtest"
+	"github.com/banchan/banchan/event/postgres"
 	"github.com/banchan/banchan/internal/system"
 )
 
@@ -22,7 +27,15 @@ type Env struct {
 	Sys    *system.System
 	Base   string
 	Client *http.Client
+	Config system.Config
+	stop   func()
 }
+
+// Stop shuts the system down (as SIGTERM would) and waits for it.
+func (e *Env) Stop() { e.stop() }
+
+// WithDataDir runs on dir (to restart on the same data).
+func WithDataDir(dir string) func(*system.Config) { return func(c *system.Config) { c.DataDir = dir } }
 
 // Start runs the system with cfg adjusted by the options (fast retries,
 // no fsync: component tests test behaviour, not durability).
@@ -46,13 +59,17 @@ func Start(t testing.TB, opts ...func(*system.Config)) *Env {
 	}
 	done := make(chan error, 1)
 	go func() { done <- sys.Run(ctx) }()
-	e := &Env{T: t, Sys: sys, Base: "http://" + sys.Addr(), Client: &http.Client{Timeout: 10 * time.Second}}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("system run: %v", err)
-		}
-	})
+	e := &Env{T: t, Sys: sys, Base: "http://" + sys.Addr(), Client: &http.Client{Timeout: 10 * time.Second}, Config: cfg}
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("system run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(e.stop)
 	e.Eventually(10*time.Second, "ready", func() bool {
 		code, _ := e.Do("GET", "/readyz", "", nil)
 		return code == http.StatusOK
@@ -176,4 +193,27 @@ func (e *Env) WaitStatus(id, want string) Order {
 		return o.Status == want
 	})
 	return o
+}
+
+// Postgres switches the store to the test PostgreSQL server
+// (BANCHAN_TEST_POSTGRES_URL), in a schema of the test's own that is
+// dropped when it ends; it skips (or fails, with BANCHAN_REQUIRE_SERVICES=1)
+// when the server is unreachable.
+func Postgres(t testing.TB) func(*system.Config) {
+	t.Helper()
+	url := eventtest.PostgresURL()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	schema := fmt.Sprintf("testenv_%d_%d", time.Now().UnixNano(), rand.IntN(1_000_000))
+	store, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, Logger: slog.New(slog.DiscardHandler)})
+	eventtest.RequireService(t, "PostgreSQL at "+url, err)
+	_ = store.Close()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := postgres.DropSchema(ctx, url, schema); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+	})
+	return func(c *system.Config) { c.PostgresURL, c.PostgresSchema = url, schema }
 }

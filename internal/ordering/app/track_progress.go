@@ -13,7 +13,7 @@ import (
 
 // OrderAllocated moves the order to ALLOCATED and records each line's batch.
 func (a *App) OrderAllocated(ctx context.Context, tx event.Tx, env event.Envelope, e adapter.OrderAllocated) error {
-	return a.progress(ctx, tx, env, e.OrderID, domain.Allocated, "", e.Lines)
+	return a.allocation(ctx, tx, env, e.OrderID, domain.Allocated, e.Revision, "", e.Lines)
 }
 
 // OrderBackordered moves the order to BACKORDERED.
@@ -22,23 +22,29 @@ func (a *App) OrderBackordered(ctx context.Context, tx event.Tx, env event.Envel
 	for _, m := range e.Missing {
 		reason += fmt.Sprintf("%s ×%d waits for stock; ", m.SKU, m.Qty)
 	}
-	return a.progress(ctx, tx, env, e.OrderID, domain.Backordered, reason, e.Lines)
+	return a.allocation(ctx, tx, env, e.OrderID, domain.Backordered, e.Revision, reason, e.Lines)
 }
 
-// progress applies a status event. Late or repeated events (the order is
-// already at or past next) change nothing; an unknown order can never be
-// fixed by retrying, so it is permanent.
-func (a *App) progress(ctx context.Context, tx event.Tx, env event.Envelope, id string, next domain.Status,
-	reason string, lines []adapter.LineAllocation) error {
+// allocation applies the SCM's allocation news. Late or repeated news
+// changes nothing (see Order.ApplyAllocation); an unknown order can never
+// be fixed by retrying, so it is permanent.
+func (a *App) allocation(ctx context.Context, tx event.Tx, env event.Envelope, id string, next domain.Status,
+	rev int64, reason string, lines []adapter.LineAllocation) error {
 	err := a.orders.Update(ctx, tx, id, func(o *domain.Order) error {
+		if rev != 0 && rev <= o.AllocationRevision {
+			a.log.Info("late allocation news ignored", "order", id, "revision", rev, "applied", o.AllocationRevision)
+			return nil
+		}
+		for i := range o.Lines {
+			o.Lines[i].BatchRef = ""
+		}
 		for _, l := range lines {
 			o.AssignBatch(l.SKU, l.BatchRef)
 		}
-		if !o.Status.CanMoveTo(next) {
-			a.log.Info("status event ignored", "order", id, "status", o.Status, "event", env.Type, "id", env.ID)
-			return nil
+		if !o.ApplyAllocation(next, rev, a.now(), reason) {
+			a.log.Info("allocation news changes no status", "order", id, "status", o.Status, "event", env.Type)
 		}
-		return o.MoveTo(next, a.now(), reason)
+		return nil
 	})
 	if errors.Is(err, adapters.ErrNotFound) {
 		return event.Permanent(err)

@@ -26,6 +26,8 @@ type OrderPlaced struct {
 	TotalAmount     int64     `json:"totalAmount"`
 	DeliveryAddress Address   `json:"deliveryAddress"`
 	PlacedAt        time.Time `json:"placedAt"`
+	// CartID, when set, names the cart whose reservations the order takes.
+	CartID string `json:"cartId,omitempty"`
 }
 
 // Line is one ordered item; prices are integer minor units.

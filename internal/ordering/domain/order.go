@@ -80,9 +80,13 @@ type Order struct {
 	Lines           []Line       `json:"lines"`
 	TotalAmount     int64        `json:"totalAmount"`
 	DeliveryAddress Address      `json:"deliveryAddress"`
+	CartID          string       `json:"cartId,omitempty"`
 	PlacedAt        time.Time    `json:"placedAt"`
 	UpdatedAt       time.Time    `json:"updatedAt"`
 	History         []Transition `json:"history"`
+	// AllocationRevision is the SCM's revision of the allocation state last
+	// applied; an older or repeated one is ignored.
+	AllocationRevision int64 `json:"allocationRevision,omitempty"`
 }
 
 // Limits on an order.
@@ -114,6 +118,35 @@ func (o *Order) MoveTo(next Status, at time.Time, reason string) error {
 	o.Status, o.UpdatedAt = next, at
 	o.History = append(o.History, Transition{Status: next, At: at, Reason: reason})
 	return nil
+}
+
+// allocating reports whether the order is still in the allocation stage,
+// where stock changes may move it between ALLOCATED and BACKORDERED.
+func (s Status) allocating() bool { return s == Placed || s == Allocated || s == Backordered }
+
+// ApplyAllocation applies the SCM's allocation state (ALLOCATED or
+// BACKORDERED) at revision rev. While the order is being allocated, a newer
+// revision may move it either way (a batch's quantity dropped, or stock
+// arrived); a revision at or below the last applied one is late or repeated
+// and changes nothing; once cooking has started, allocation news changes
+// nothing. Revision 0 (unknown) only moves forward.
+func (o *Order) ApplyAllocation(next Status, rev int64, at time.Time, reason string) bool {
+	if next != Allocated && next != Backordered {
+		return false
+	}
+	if rev == 0 {
+		return o.MoveTo(next, at, reason) == nil
+	}
+	if rev <= o.AllocationRevision || !o.Status.allocating() {
+		return false
+	}
+	o.AllocationRevision = rev
+	if o.Status == next {
+		return false
+	}
+	o.Status, o.UpdatedAt = next, at
+	o.History = append(o.History, Transition{Status: next, At: at, Reason: reason})
+	return true
 }
 
 // AssignBatch records the batch holding a line's SKU.

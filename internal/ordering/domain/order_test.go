@@ -93,3 +93,36 @@ func TestPlaceRequestValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyAllocationFollowsRevisions(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	type news struct {
+		status Status
+		rev    int64
+	}
+	cases := []struct {
+		name  string
+		start Status
+		news  []news
+		want  Status
+	}{
+		{"allocated", Placed, []news{{Allocated, 1}}, Allocated},
+		{"reallocation failed", Placed, []news{{Allocated, 1}, {Backordered, 2}}, Backordered},
+		{"late backorder ignored", Placed, []news{{Allocated, 2}, {Backordered, 1}}, Allocated},
+		{"duplicate ignored", Placed, []news{{Backordered, 1}, {Allocated, 2}, {Allocated, 2}, {Backordered, 1}}, Allocated},
+		{"stock arrived", Placed, []news{{Backordered, 1}, {Allocated, 2}}, Allocated},
+		{"cooking is not undone", Cooking, []news{{Backordered, 5}}, Cooking},
+		{"cancelled stays", Cancelled, []news{{Allocated, 1}}, Cancelled},
+		{"no revision only forward", Allocated, []news{{Backordered, 0}}, Allocated},
+	}
+	for _, c := range cases {
+		o := NewOrder("o-1", PlaceRequest{CustomerID: "c"}, t0)
+		o.Status = c.start
+		for _, n := range c.news {
+			o.ApplyAllocation(n.status, n.rev, t0, "")
+		}
+		if o.Status != c.want {
+			t.Errorf("%s: status %s, want %s", c.name, o.Status, c.want)
+		}
+	}
+}

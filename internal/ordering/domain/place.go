@@ -11,6 +11,8 @@ type PlaceRequest struct {
 	CustomerID      string  `json:"customerId"`
 	Lines           []Line  `json:"lines"`
 	DeliveryAddress Address `json:"deliveryAddress"`
+	// CartID names the cart whose reservations become this order's allocation.
+	CartID string `json:"cartId,omitempty"`
 }
 
 // FieldError names an invalid field of a request.
@@ -66,6 +68,9 @@ func (r PlaceRequest) Validate() error {
 			add("deliveryAddress."+f[0], "required")
 		}
 	}
+	if r.CartID != "" && !ValidID(r.CartID) {
+		add("cartId", "1-128 letters, digits or ._:@-")
+	}
 	if len(errs) > 0 {
 		return errs
 	}
@@ -80,6 +85,6 @@ func NewOrder(id string, r PlaceRequest, at time.Time) Order {
 		total += l.UnitPrice * int64(l.Qty)
 	}
 	return Order{ID: id, CustomerID: r.CustomerID, Status: Placed, Lines: lines, TotalAmount: total,
-		DeliveryAddress: r.DeliveryAddress, PlacedAt: at, UpdatedAt: at,
+		DeliveryAddress: r.DeliveryAddress, CartID: r.CartID, PlacedAt: at, UpdatedAt: at,
 		History: []Transition{{Status: Placed, At: at}}}
 }

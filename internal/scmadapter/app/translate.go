@@ -49,7 +49,7 @@ func (a *App) OrderPlaced(ctx context.Context, tx event.Tx, env event.Envelope, 
 	if o.ID == "" {
 		return event.Permanent(errMissing("OrderPlaced.id"))
 	}
-	cmd := contract.AllocateFulfilmentOrder{FulfilmentOrderID: o.ID, ShipTo: shipTo(o.DeliveryAddress)}
+	cmd := contract.AllocateFulfilmentOrder{FulfilmentOrderID: o.ID, CartID: o.CartID, ShipTo: shipTo(o.DeliveryAddress)}
 	for _, l := range o.Lines {
 		m, err := a.mapping(ctx, tx, l.SKU)
 		if err != nil {
@@ -86,7 +86,7 @@ func (a *App) FulfilmentAllocated(ctx context.Context, tx event.Tx, env event.En
 		return err
 	}
 	return a.emit(ctx, tx, env, out.TypeOrderAllocated, f.FulfilmentOrderID,
-		out.OrderAllocated{OrderID: f.FulfilmentOrderID, Lines: lines})
+		out.OrderAllocated{OrderID: f.FulfilmentOrderID, Revision: f.Revision, Lines: lines})
 }
 
 // FulfilmentBackordered tells ordering that the order waits for stock.
@@ -104,7 +104,7 @@ func (a *App) FulfilmentBackordered(ctx context.Context, tx event.Tx, env event.
 		missing[i] = out.MissingLine{SKU: sku, Qty: m.Quantity}
 	}
 	return a.emit(ctx, tx, env, out.TypeOrderBackordered, f.FulfilmentOrderID,
-		out.OrderBackordered{OrderID: f.FulfilmentOrderID, Lines: lines, Missing: missing})
+		out.OrderBackordered{OrderID: f.FulfilmentOrderID, Revision: f.Revision, Lines: lines, Missing: missing})
 }
 
 func (a *App) lines(ctx context.Context, q event.Querier, als []contract.Allocation) ([]out.LineAllocation, error) {

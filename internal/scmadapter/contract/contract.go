@@ -27,15 +27,19 @@ type MissingLine struct {
 	Qty int    `json:"qty"`
 }
 
-// OrderAllocated: every line of the order is allocated.
+// OrderAllocated: every line of the order is allocated. Revision orders
+// the allocation news of one order: a higher one is newer.
 type OrderAllocated struct {
-	OrderID string           `json:"orderId"`
-	Lines   []LineAllocation `json:"lines"`
+	OrderID  string           `json:"orderId"`
+	Revision int64            `json:"revision"`
+	Lines    []LineAllocation `json:"lines"`
 }
 
-// OrderBackordered: some lines wait for stock.
+// OrderBackordered: some lines wait for stock (never allocated, or taken
+// out of a batch whose quantity dropped).
 type OrderBackordered struct {
-	OrderID string           `json:"orderId"`
-	Lines   []LineAllocation `json:"lines"`
-	Missing []MissingLine    `json:"missing"`
+	OrderID  string           `json:"orderId"`
+	Revision int64            `json:"revision"`
+	Lines    []LineAllocation `json:"lines"`
+	Missing  []MissingLine    `json:"missing"`
 }

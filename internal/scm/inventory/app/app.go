@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -20,7 +22,9 @@ import (
 )
 
 // MaxAttempts bounds the retries of a command that meets version conflicts.
-const MaxAttempts = 8
+// Each conflict means another command on the SKU succeeded, so retries
+// always make progress; the bound only stops a pathological storm.
+const MaxAttempts = 32
 
 // App is the inventory application.
 type App struct {
@@ -31,7 +35,11 @@ type App struct {
 	log      *slog.Logger
 	// ReservationTTL is how long a cart's reservation holds stock.
 	ReservationTTL time.Duration
+	conflicts      atomic.Int64
 }
+
+// Conflicts counts version conflicts met (and retried) since start.
+func (a *App) Conflicts() int64 { return a.conflicts.Load() }
 
 // New builds the application and subscribes its bus handlers.
 func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
@@ -62,7 +70,10 @@ func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) err
 		if !errors.Is(err, event.ErrConcurrency) {
 			return err
 		}
+		a.conflicts.Add(1)
 		a.log.Debug("version conflict, retrying", "attempt", attempt, "err", err)
+		// A little jitter keeps colliding writers from colliding again.
+		time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
 	}
 	return err
 }
@@ -77,13 +88,11 @@ func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, fn
 	return a.publishFulfilments(ctx, u)
 }
 
-// change loads the SKU's product, applies fn, saves the product and
-// appends the events that leave the service; then it reallocates the lines
-// the change took out of their batches.
+// change loads the SKU's product, applies fn, saves the product (with its
+// version check: optimistic concurrency, no lock is held while deciding)
+// and appends the events that leave the service; then it reallocates the
+// lines the change took out of their batches.
 func (a *App) change(ctx context.Context, u *unit, sku string, fn func(p *domain.Product) error) error {
-	if err := u.tx.Lock(ctx, "sku:"+sku); err != nil {
-		return err
-	}
 	p, err := a.products.Load(ctx, u.tx, sku)
 	if err != nil {
 		return err
