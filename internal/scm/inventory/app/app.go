@@ -22,9 +22,13 @@ import (
 )
 
 // MaxAttempts bounds the retries of a command that meets version conflicts.
-// Each conflict means another command on the SKU succeeded, so retries
-// always make progress; the bound only stops a pathological storm.
-const MaxAttempts = 32
+const MaxAttempts = 8
+
+// lockAfter is the attempt from which a command also locks the SKU before
+// loading it: optimistic first, and under heavy contention on one SKU
+// (where optimism would retry forever) the writers queue instead. The
+// version check stays the guard either way.
+const lockAfter = 3
 
 // App is the inventory application.
 type App struct {
@@ -58,14 +62,16 @@ type unit struct {
 	tx       event.Tx
 	cause    *event.Envelope
 	affected map[string]bool
+	lock     bool // lock each SKU before loading it (see lockAfter)
 }
 
 // run executes fn in a transaction, retrying on version conflicts.
 func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) error) error {
 	var err error
 	for attempt := 1; attempt <= MaxAttempts; attempt++ {
+		lock := attempt >= lockAfter
 		err = a.store.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-			return a.within(ctx, tx, nil, fn)
+			return a.within(ctx, tx, nil, lock, fn)
 		})
 		if !errors.Is(err, event.ErrConcurrency) {
 			return err
@@ -80,8 +86,9 @@ func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) err
 
 // within runs fn as a unit in an open transaction and then publishes the
 // state of every fulfilment order it touched.
-func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, fn func(context.Context, *unit) error) error {
-	u := &unit{tx: tx, cause: cause, affected: map[string]bool{}}
+func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, lock bool,
+	fn func(context.Context, *unit) error) error {
+	u := &unit{tx: tx, cause: cause, affected: map[string]bool{}, lock: lock}
 	if err := fn(ctx, u); err != nil {
 		return err
 	}
@@ -93,6 +100,11 @@ func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, fn
 // and appends the events that leave the service; then it reallocates the
 // lines the change took out of their batches.
 func (a *App) change(ctx context.Context, u *unit, sku string, fn func(p *domain.Product) error) error {
+	if u.lock {
+		if err := u.tx.Lock(ctx, "sku:"+sku); err != nil {
+			return err
+		}
+	}
 	p, err := a.products.Load(ctx, u.tx, sku)
 	if err != nil {
 		return err

@@ -31,7 +31,9 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 	if err := validate(cmd); err != nil {
 		return event.Permanent(err)
 	}
-	return a.within(ctx, tx, &cause, func(ctx context.Context, u *unit) error {
+	// A message handler cannot retry inside its inbox transaction, so it
+	// locks at once; the consumer retries the message on a conflict anyway.
+	return a.within(ctx, tx, &cause, true, func(ctx context.Context, u *unit) error {
 		items, _ := json.Marshal(cmd.Items)
 		res, err := tx.ExecContext(ctx, `INSERT INTO scm_fulfilments (order_id, cart_id, items, state, revision)
 			VALUES (?, ?, ?, '', 0) ON CONFLICT (order_id) DO NOTHING`, cmd.FulfilmentOrderID, cmd.CartID, string(items))
