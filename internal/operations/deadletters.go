@@ -3,6 +3,7 @@
 package operations
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -19,7 +20,27 @@ type DeadLetters struct {
 	// Consumers by subscription name: the ones running in this process,
 	// which can redrive their own dead letters.
 	Consumers map[string]*event.Consumer
+	// Redrivers by subscription name: other subscriptions running in this
+	// process (such as the Redis channels), consulted when Consumers has
+	// no entry for a dead letter's subscription.
+	Redrivers map[string]Redriver
 	Log       *slog.Logger
+}
+
+// Redriver hands a dead letter of its subscription to the handler again:
+// on success it deletes the dead letter, on failure it keeps it with the
+// new reason and one more attempt (as event.Consumer.Redrive does).
+type Redriver interface {
+	Redrive(ctx context.Context, dl event.DeadLetter) error
+}
+
+// redriver finds the redriver of a subscription running in this process.
+func (d DeadLetters) redriver(subscription string) (Redriver, bool) {
+	if c, ok := d.Consumers[subscription]; ok {
+		return c, true
+	}
+	r, ok := d.Redrivers[subscription]
+	return r, ok
 }
 
 // Register adds the routes to mux.
@@ -86,7 +107,7 @@ func (d DeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	c, ok := d.Consumers[dl.Subscription]
+	c, ok := d.redriver(dl.Subscription)
 	if !ok {
 		d.fail(w, r, web.NewProblem(http.StatusConflict,
 			"subscription "+dl.Subscription+" does not run in this process; redrive it where it runs"))

@@ -17,13 +17,24 @@ type RelayStats interface {
 	Published() int64
 }
 
+// Counters is a component with counters of its own (such as a Redis
+// channel): metric names without the banchan_ prefix and the _total
+// suffix, and their values.
+type Counters interface {
+	Counters() map[string]int64
+}
+
 // Metrics serves GET /metrics in the Prometheus text format: consumer
-// counters, outbox relay progress and lag, and the dead letters waiting.
+// counters, outbox relay progress and lag, the dead letters waiting, and
+// the counters of further components.
 type Metrics struct {
 	Consumers map[string]*event.Consumer
 	Relay     RelayStats
 	Store     event.Store
-	Log       *slog.Logger
+	// Extra components' counters by component name, each shown as
+	// banchan_<name>_total{component="<component>"}.
+	Extra map[string]Counters
+	Log   *slog.Logger
 }
 
 // Register adds the route to mux.
@@ -61,6 +72,7 @@ func (m Metrics) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf(" %d", m.Relay.Published()))
 	metric("banchan_outbox_relay_position", "gauge", "Last event log position the relay published.",
 		fmt.Sprintf(" %d", m.Relay.Position()))
+	m.extra(metric)
 	head, dead, err := m.storeFigures(r.Context())
 	if err != nil {
 		m.Log.Warn("metrics", "err", err)
@@ -80,4 +92,24 @@ func (m Metrics) storeFigures(ctx context.Context) (head, dead int64, err error)
 	}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_dead_letters`).Scan(&dead)
 	return head, dead, err
+}
+
+// extra writes the Extra counters, one metric per name with a sample per
+// component, in name and component order.
+func (m Metrics) extra(metric func(name, typ, help string, samples ...string)) {
+	samples := map[string][]string{}
+	for component, c := range m.Extra {
+		for name, v := range c.Counters() {
+			samples[name] = append(samples[name], fmt.Sprintf("{component=%q} %d", component, v))
+		}
+	}
+	names := make([]string, 0, len(samples))
+	for n := range samples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sort.Strings(samples[n])
+		metric("banchan_"+n+"_total", "counter", "Counted by the component in the label.", samples[n]...)
+	}
 }

@@ -32,6 +32,7 @@ type Config struct {
 	PostgresURL     string
 	PostgresSchema  string
 	SCMURL          string
+	RedisURL        string
 	MaxDeliveries   int
 	RetryBase       time.Duration
 	RetryMax        time.Duration
@@ -78,6 +79,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	str(&c.PostgresURL, "postgres-url", "PostgreSQL URL; empty uses SQLite under --data-dir")
 	str(&c.PostgresSchema, "postgres-schema", "PostgreSQL schema holding every table")
 	str(&c.SCMURL, "scm-url", "base URL of the scm service, for catalog queries when it runs in another process")
+	str(&c.RedisURL, "redis-url", "Redis URL (redis:// or rediss://) for the change_batch_quantity and line_allocated channels of scm; empty turns them off")
 	num(&c.MaxDeliveries, "max-deliveries", "deliveries of a failing message before it is dead-lettered")
 	dur(&c.RetryBase, "retry-base", "first retry delay (doubles per attempt)")
 	dur(&c.RetryMax, "retry-max", "longest retry delay")
@@ -173,6 +175,7 @@ func (c Config) Validate() error {
 	checkURL("nats-url", c.NATSURL, "nats", "tls", "ws", "wss")
 	checkURL("postgres-url", c.PostgresURL, "postgres", "postgresql")
 	checkURL("scm-url", c.SCMURL, "http", "https")
+	checkURL("redis-url", c.RedisURL, "redis", "rediss")
 	if c.Runs("ordering") && !c.Runs("scm") && c.SCMURL == "" {
 		bad("--scm-url: required when ordering runs without scm in this process")
 	}
@@ -219,7 +222,7 @@ func (c Config) LogAttrs() []any {
 		"nats_url", orDefault(Mask(c.NATSURL), "embedded"), "nats_listen", orDefault(c.NATSListen, "none"),
 		"nats_stream", c.NATSStream, "nats_prefix", c.NATSPrefix, "nats_replicas", c.NATSReplicas,
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
-		"scm_url", orDefault(c.SCMURL, "in-process"), "max_deliveries", c.MaxDeliveries,
+		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
 		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "log_level", c.LogLevel, "log_format", c.LogFormat}
 }

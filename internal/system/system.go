@@ -50,6 +50,8 @@ type System struct {
 	closers   []func() error
 	// runners are the services' background loops, run until shutdown.
 	runners []func(ctx context.Context)
+	// redis is scm's Redis channels (nil without --redis-url).
+	redis *redisChannels
 }
 
 // New opens the store and the broker and wires the selected services. The
@@ -136,6 +138,9 @@ func (s *System) wire(ctx context.Context) error {
 			return err
 		}
 		s.runners = append(s.runners, svc.Run)
+		if err := s.wireRedis(svc.Inventory()); err != nil {
+			return err
+		}
 		svc.Routes(s.mux)
 		services[scm.Name], catalog = svc, svc.KnownSKU
 	}
@@ -192,8 +197,8 @@ func (s *System) subscribe(name string, svc service) error {
 }
 
 func (s *System) routes() {
-	operations.DeadLetters{Store: s.store, Consumers: s.consumers, Log: s.log}.Register(s.mux)
-	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Log: s.log}.Register(s.mux)
+	operations.DeadLetters{Store: s.store, Consumers: s.consumers, Redrivers: s.redis.redrivers(), Log: s.log}.Register(s.mux)
+	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(), Log: s.log}.Register(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
