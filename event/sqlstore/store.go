@@ -171,6 +171,8 @@ func runSafe(ctx context.Context, fn func(context.Context, event.Tx) error, t *t
 func (s *Store) writer(conn *sql.Conn) {
 	defer s.wg.Done()
 	defer conn.Close()
+	cache := newStmtCache(conn)
+	defer cache.close()
 	for {
 		var first job
 		select {
@@ -189,7 +191,7 @@ func (s *Store) writer(conn *sql.Conn) {
 				break fill
 			}
 		}
-		s.runBatch(conn, batch)
+		s.runBatch(cache, batch)
 	}
 }
 
@@ -205,7 +207,7 @@ func (s *Store) drainClosed() {
 	}
 }
 
-func (s *Store) runBatch(conn *sql.Conn, batch []job) {
+func (s *Store) runBatch(conn *stmtCache, batch []job) {
 	ctx := context.Background()
 	results := make([]error, len(batch))
 	fail := func(err error) {
@@ -247,7 +249,7 @@ func (s *Store) runBatch(conn *sql.Conn, batch []job) {
 
 // runInSavepoint runs one job in a savepoint. ok is false when the
 // savepoint itself broke and the whole batch must be abandoned.
-func (s *Store) runInSavepoint(ctx context.Context, conn *sql.Conn, j job) (appended, ok bool, err error) {
+func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (appended, ok bool, err error) {
 	if _, err := conn.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
 	}

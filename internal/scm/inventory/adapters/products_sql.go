@@ -24,9 +24,20 @@ func parseTS(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, 
 // holdKey is the order_id column of a cart's reservation.
 func holdKey(cartID string) string { return "cart:" + cartID }
 
-// Load reads a product with its batches, allocations and backorders. A SKU
-// never seen is a new, empty product at version 0.
-func (Products) Load(ctx context.Context, q event.Querier, sku string) (*domain.Product, error) {
+// Scope names the lines a command works on, so that a product with many
+// allocated lines loads only those (its batches carry their totals). The
+// waiting lines are always loaded: stock that frees up goes to them.
+type Scope struct {
+	Orders []string  // lines of these orders
+	Carts  []string  // reservations of these carts
+	Batch  string    // every line and reservation in this batch
+	Due    time.Time // reservations expiring at or before this time
+	All    bool      // every line (queries that show the whole product)
+}
+
+// Load reads a product with its batches, the lines in scope and the
+// waiting lines. A SKU never seen is a new, empty product at version 0.
+func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Scope) (*domain.Product, error) {
 	p := domain.NewProduct(sku)
 	err := q.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -35,18 +46,18 @@ func (Products) Load(ctx context.Context, q event.Querier, sku string) (*domain.
 	if p.Batches, err = loadBatches(ctx, q, sku); err != nil {
 		return nil, err
 	}
-	if p.Allocations, err = loadAllocations(ctx, q, sku); err != nil {
+	if p.Allocations, err = loadAllocations(ctx, q, sku, scope); err != nil {
 		return nil, err
 	}
 	if p.Backorders, err = loadBackorders(ctx, q, sku); err != nil {
 		return nil, err
 	}
-	p.Available() // derive the batches' allocated and reserved quantities
 	return p, nil
 }
 
 func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Batch, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ref, qty, eta, added_at FROM scm_batches WHERE sku = ? ORDER BY added_at, ref`, sku)
+	rows, err := q.QueryContext(ctx, `SELECT ref, qty, eta, added_at, allocated, reserved
+		FROM scm_batches WHERE sku = ? ORDER BY added_at, ref`, sku)
 	if err != nil {
 		return nil, fmt.Errorf("batches of %s: %w", sku, err)
 	}
@@ -55,7 +66,7 @@ func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Bat
 	for rows.Next() {
 		b := domain.Batch{SKU: sku}
 		var at string
-		if err := rows.Scan(&b.Ref, &b.Qty, &b.ETA, &at); err != nil {
+		if err := rows.Scan(&b.Ref, &b.Qty, &b.ETA, &at, &b.Allocated, &b.Reserved); err != nil {
 			return nil, fmt.Errorf("scan batch: %w", err)
 		}
 		if b.AddedAt, err = parseTS(at); err != nil {
@@ -66,18 +77,59 @@ func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Bat
 	return out, rows.Err()
 }
 
-func loadAllocations(ctx context.Context, q event.Querier, sku string) ([]domain.Allocation, error) {
-	rows, err := q.QueryContext(ctx, `SELECT order_id, qty, batch_ref, seq, cart_id, hold_until
-		FROM scm_allocations WHERE item_code = ? ORDER BY seq`, sku)
+const allocationColumns = `SELECT order_id, item_code, qty, batch_ref, seq, cart_id, hold_until FROM scm_allocations `
+
+func loadAllocations(ctx context.Context, q event.Querier, sku string, scope Scope) ([]domain.Allocation, error) {
+	if scope.All {
+		return queryAllocations(ctx, q, allocationColumns+`WHERE item_code = ? ORDER BY seq`, sku)
+	}
+	seen := map[string]bool{}
+	var out []domain.Allocation
+	add := func(query string, args ...any) error {
+		as, err := queryAllocations(ctx, q, query, args...)
+		for _, a := range as {
+			if key := a.OrderID + "\x00" + a.CartID; !seen[key] {
+				seen[key] = true
+				out = append(out, a)
+			}
+		}
+		return err
+	}
+	for _, o := range scope.Orders {
+		if err := add(allocationColumns+`WHERE order_id = ? AND item_code = ?`, o, sku); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range scope.Carts {
+		if err := add(allocationColumns+`WHERE order_id = ? AND item_code = ?`, holdKey(c), sku); err != nil {
+			return nil, err
+		}
+	}
+	if scope.Batch != "" {
+		if err := add(allocationColumns+`WHERE batch_ref = ? ORDER BY seq`, scope.Batch); err != nil {
+			return nil, err
+		}
+	}
+	if !scope.Due.IsZero() {
+		if err := add(allocationColumns+`WHERE item_code = ? AND cart_id <> '' AND hold_until <= ? ORDER BY seq`,
+			sku, ts(scope.Due)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func queryAllocations(ctx context.Context, q event.Querier, query string, args ...any) ([]domain.Allocation, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("allocations of %s: %w", sku, err)
+		return nil, fmt.Errorf("load allocations: %w", err)
 	}
 	defer rows.Close()
 	var out []domain.Allocation
 	for rows.Next() {
-		a := domain.Allocation{Line: domain.Line{SKU: sku}}
+		var a domain.Allocation
 		var until string
-		if err := rows.Scan(&a.OrderID, &a.Qty, &a.BatchRef, &a.Seq, &a.CartID, &until); err != nil {
+		if err := rows.Scan(&a.OrderID, &a.SKU, &a.Qty, &a.BatchRef, &a.Seq, &a.CartID, &until); err != nil {
 			return nil, fmt.Errorf("scan allocation: %w", err)
 		}
 		if a.CartID != "" {
@@ -122,6 +174,12 @@ func (Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now ti
 	for _, e := range p.Events {
 		if err := apply(ctx, tx, p.SKU, e, now); err != nil {
 			return fmt.Errorf("save product %s: %w", p.SKU, err)
+		}
+	}
+	for _, b := range p.Batches {
+		if _, err := tx.ExecContext(ctx, `UPDATE scm_batches SET allocated = ?, reserved = ? WHERE ref = ?`,
+			b.Allocated, b.Reserved, b.Ref); err != nil {
+			return fmt.Errorf("save product %s: batch %s: %w", p.SKU, b.Ref, err)
 		}
 	}
 	return nil

@@ -47,4 +47,10 @@ CREATE TABLE scm_fulfilments (
 	items     TEXT NOT NULL,
 	state     TEXT NOT NULL,
 	revision  BIGINT NOT NULL
-);`}
+);`, `
+ALTER TABLE scm_batches ADD COLUMN allocated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scm_batches ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
+UPDATE scm_batches SET
+	allocated = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id = ''),
+	reserved = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id <> '');
+CREATE INDEX scm_allocations_cart ON scm_allocations (cart_id, item_code);`}

@@ -99,13 +99,13 @@ func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, lo
 // version check: optimistic concurrency, no lock is held while deciding)
 // and appends the events that leave the service; then it reallocates the
 // lines the change took out of their batches.
-func (a *App) change(ctx context.Context, u *unit, sku string, fn func(p *domain.Product) error) error {
+func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Scope, fn func(p *domain.Product) error) error {
 	if u.lock {
 		if err := u.tx.Lock(ctx, "sku:"+sku); err != nil {
 			return err
 		}
 	}
-	p, err := a.products.Load(ctx, u.tx, sku)
+	p, err := a.products.Load(ctx, u.tx, sku, scope)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ type reallocateLine struct {
 }
 
 func (a *App) reallocate(ctx context.Context, _ event.Tx, m reallocateLine) error {
-	return a.change(ctx, m.unit, m.line.SKU, func(p *domain.Product) error {
+	return a.change(ctx, m.unit, m.line.SKU, adapters.Scope{Orders: []string{m.line.OrderID}}, func(p *domain.Product) error {
 		_, err := p.Reallocate(m.line, a.now())
 		if errors.Is(err, domain.ErrOutOfStock) {
 			return nil // backordered; allocated when stock arrives

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
@@ -26,7 +27,7 @@ func (a *App) AddBatch(ctx context.Context, cmd AddBatch) (domain.Batch, error) 
 		if _, err := a.products.SKUOfBatch(ctx, u.tx, b.Ref); err == nil {
 			return domain.ErrDuplicateBatch
 		}
-		return a.change(ctx, u, b.SKU, func(p *domain.Product) error { return p.AddBatch(b, a.now()) })
+		return a.change(ctx, u, b.SKU, adapters.Scope{}, func(p *domain.Product) error { return p.AddBatch(b, a.now()) })
 	})
 	return b, err
 }
@@ -56,7 +57,7 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 	var out Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		out = Allocation{}
-		return a.change(ctx, u, cmd.SKU, func(p *domain.Product) error {
+		return a.change(ctx, u, cmd.SKU, adapters.Scope{Orders: []string{cmd.OrderID}}, func(p *domain.Product) error {
 			if len(p.Batches) == 0 {
 				return ErrUnknownSKU
 			}
@@ -82,7 +83,9 @@ func (a *App) ChangeBatchQuantity(ctx context.Context, ref string, qty int) erro
 		if err != nil {
 			return err
 		}
-		return a.change(ctx, u, sku, func(p *domain.Product) error { return p.ChangeBatchQuantity(ref, qty, a.now()) })
+		return a.change(ctx, u, sku, adapters.Scope{Batch: ref}, func(p *domain.Product) error {
+			return p.ChangeBatchQuantity(ref, qty, a.now())
+		})
 	})
 }
 
@@ -90,7 +93,7 @@ func (a *App) ChangeBatchQuantity(ctx context.Context, ref string, qty int) erro
 func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.Allocation, error) {
 	var out domain.Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
-		return a.change(ctx, u, sku, func(p *domain.Product) error {
+		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
 			if len(p.Batches) == 0 {
 				return ErrUnknownSKU
 			}
@@ -106,7 +109,7 @@ func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.
 func (a *App) Release(ctx context.Context, cartID, sku string) (bool, error) {
 	var released bool
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
-		return a.change(ctx, u, sku, func(p *domain.Product) error {
+		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
 			released = p.Release(cartID, "released", a.now())
 			return nil
 		})
@@ -127,7 +130,7 @@ func (a *App) ExpireReservations(ctx context.Context) (int, error) {
 	for _, sku := range skus {
 		var n int
 		err := a.run(ctx, func(ctx context.Context, u *unit) error {
-			return a.change(ctx, u, sku, func(p *domain.Product) error { n = p.Expire(now); return nil })
+			return a.change(ctx, u, sku, adapters.Scope{Due: now}, func(p *domain.Product) error { n = p.Expire(now); return nil })
 		})
 		if err != nil {
 			return total, err

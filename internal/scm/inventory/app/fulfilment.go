@@ -56,7 +56,11 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 }
 
 func (a *App) allocateItem(ctx context.Context, u *unit, cmd contract.AllocateFulfilmentOrder, it contract.Item) error {
-	return a.change(ctx, u, it.ItemCode, func(p *domain.Product) error {
+	scope := adapters.Scope{Orders: []string{cmd.FulfilmentOrderID}}
+	if cmd.CartID != "" {
+		scope.Carts = []string{cmd.CartID}
+	}
+	return a.change(ctx, u, it.ItemCode, scope, func(p *domain.Product) error {
 		l := domain.Line{OrderID: cmd.FulfilmentOrderID, SKU: it.ItemCode, Qty: it.Quantity}
 		_, err := p.AllocateFromCart(l, cmd.CartID, a.now())
 		if errors.Is(err, domain.ErrOutOfStock) {

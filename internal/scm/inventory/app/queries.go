@@ -10,7 +10,7 @@ import (
 // Product returns a SKU's product (batches with allocated, reserved and
 // available quantities; waiting lines; version).
 func (a *App) Product(ctx context.Context, sku string) (*domain.Product, error) {
-	return a.products.Load(ctx, a.store.Read(), sku)
+	return a.products.Load(ctx, a.store.Read(), sku, adapters.Scope{All: true})
 }
 
 // Batch returns one batch with its quantities.

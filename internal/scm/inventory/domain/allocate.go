@@ -34,7 +34,7 @@ func (p *Product) allocate(l Line, now time.Time, reallocation bool) (string, er
 		return "", ErrOutOfStock
 	}
 	a := Allocation{Line: l, BatchRef: b.Ref, Seq: p.seq()}
-	p.Allocations = append(p.Allocations, a)
+	p.hold(a)
 	p.record(Allocated{Allocation: a, Reallocation: reallocation})
 	return b.Ref, nil
 }
@@ -53,14 +53,13 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 	if cartID == "" || i < 0 {
 		return p.Allocate(l, now)
 	}
-	hold := p.Allocations[i]
-	p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	hold := p.unhold(i)
 	p.record(ReservationReleased{Allocation: hold, Reason: "converted to order " + l.OrderID})
 	if hold.Qty < l.Qty {
 		return p.Allocate(l, now)
 	}
 	a := Allocation{Line: l, BatchRef: hold.BatchRef, Seq: p.seq()}
-	p.Allocations = append(p.Allocations, a)
+	p.hold(a)
 	p.record(Allocated{Allocation: a})
 	p.fillBackorders(now)
 	return a.BatchRef, nil
@@ -110,27 +109,34 @@ func (p *Product) ChangeBatchQuantity(ref string, qty int, now time.Time) error 
 	}
 	b.Qty = qty
 	p.record(BatchQuantityChanged{Ref: ref, Qty: qty})
-	for p.tally(); p.batch(ref).Available() < 0; p.tally() {
-		p.deallocateMostRecent(ref)
+	for p.batch(ref).Available() < 0 {
+		if !p.deallocateMostRecent(ref) {
+			break // lines the repository did not load: cannot happen with Scope{Batch: ref}
+		}
 	}
 	p.fillBackorders(now)
 	return nil
 }
 
-func (p *Product) deallocateMostRecent(ref string) {
+// deallocateMostRecent takes the batch's most recent line out; it reports
+// false when no loaded line is left in the batch.
+func (p *Product) deallocateMostRecent(ref string) bool {
 	last := -1
 	for i, a := range p.Allocations {
 		if a.BatchRef == ref && (last < 0 || a.Seq > p.Allocations[last].Seq) {
 			last = i
 		}
 	}
-	a := p.Allocations[last]
-	p.Allocations = slices.Delete(p.Allocations, last, last+1)
+	if last < 0 {
+		return false
+	}
+	a := p.unhold(last)
 	if a.Reservation() {
 		p.record(ReservationReleased{Allocation: a, Reason: "stock reduced"})
-		return
+		return true
 	}
 	p.record(Deallocated{Allocation: a, Reason: "batch quantity changed"})
+	return true
 }
 
 // fillBackorders allocates waiting lines, oldest first, wherever they fit.
@@ -144,7 +150,7 @@ func (p *Product) fillBackorders(now time.Time) {
 		}
 		p.Backorders = slices.Delete(p.Backorders, i, i+1)
 		a := Allocation{Line: bo.Line, BatchRef: b.Ref, Seq: p.seq()}
-		p.Allocations = append(p.Allocations, a)
+		p.hold(a)
 		p.record(Allocated{Allocation: a, FromBackorder: true})
 	}
 }
@@ -153,8 +159,7 @@ func (p *Product) fillBackorders(now time.Time) {
 // freed stock to waiting lines.
 func (p *Product) Cancel(orderID string, now time.Time) {
 	if i := p.allocationOf(orderID); i >= 0 {
-		a := p.Allocations[i]
-		p.Allocations = slices.Delete(p.Allocations, i, i+1)
+		a := p.unhold(i)
 		p.record(Deallocated{Allocation: a, Reason: "order cancelled", Final: true})
 	}
 	if i := p.backorderOf(orderID); i >= 0 {

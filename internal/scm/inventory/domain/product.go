@@ -41,6 +41,11 @@ type Backorder struct {
 // Product is the aggregate of one SKU. Version guards concurrent changes:
 // the repository saves a product only if its version is still the one it
 // loaded.
+//
+// Batches carry their allocated and reserved totals, so that a product with
+// many lines need not load them all: Allocations holds the lines a command
+// works on (the repository loads them by order, cart, batch or due time,
+// see Scope), and every change keeps the totals in step.
 type Product struct {
 	SKU         string
 	Version     int64
@@ -58,18 +63,26 @@ func (p *Product) record(e Event) { p.Events = append(p.Events, e) }
 
 func (p *Product) seq() int64 { s := p.NextSeq; p.NextSeq++; return s }
 
-// tally recomputes each batch's allocated and reserved quantities.
-func (p *Product) tally() {
-	for i := range p.Batches {
-		p.Batches[i].Allocated, p.Batches[i].Reserved = 0, 0
-	}
-	for _, a := range p.Allocations {
-		if b := p.batch(a.BatchRef); b != nil {
-			if a.Reservation() {
-				b.Reserved += a.Qty
-			} else {
-				b.Allocated += a.Qty
-			}
+// hold adds an allocation (a line or a reservation) and counts it on its batch.
+func (p *Product) hold(a Allocation) {
+	p.Allocations = append(p.Allocations, a)
+	p.count(a, a.Qty)
+}
+
+// unhold removes the i-th allocation and uncounts it.
+func (p *Product) unhold(i int) Allocation {
+	a := p.Allocations[i]
+	p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	p.count(a, -a.Qty)
+	return a
+}
+
+func (p *Product) count(a Allocation, qty int) {
+	if b := p.batch(a.BatchRef); b != nil {
+		if a.Reservation() {
+			b.Reserved += qty
+		} else {
+			b.Allocated += qty
 		}
 	}
 }
@@ -85,7 +98,6 @@ func (p *Product) batch(ref string) *Batch {
 
 // Available is the stock of the product no line or reservation holds.
 func (p *Product) Available() int {
-	p.tally()
 	n := 0
 	for _, b := range p.Batches {
 		n += max(0, b.Available())
@@ -95,7 +107,6 @@ func (p *Product) Available() int {
 
 // choose returns the preferred batch with room for qty.
 func (p *Product) choose(qty int) *Batch {
-	p.tally()
 	bs := slices.Clone(p.Batches)
 	preferred(bs)
 	for _, b := range bs {
@@ -133,7 +144,6 @@ func (p *Product) checkLine(l Line) error {
 // PreferredBatches returns the batches in allocation preference, with
 // their allocated and reserved quantities.
 func (p *Product) PreferredBatches() []Batch {
-	p.tally()
 	bs := slices.Clone(p.Batches)
 	preferred(bs)
 	return bs

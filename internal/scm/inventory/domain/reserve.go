@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -14,23 +13,23 @@ func (p *Product) Reserve(cartID string, qty int, until, now time.Time) (Allocat
 	if cartID == "" || qty <= 0 || qty > MaxBatchQty {
 		return Allocation{}, fmt.Errorf("%w: reserve %d of %s for cart %q", ErrInvalid, qty, p.SKU, cartID)
 	}
-	before := slices.Clone(p.Allocations)
 	var old *Allocation
 	if i := p.holdOf(cartID); i >= 0 {
-		o := p.Allocations[i]
+		o := p.unhold(i)
 		old = &o
-		p.Allocations = slices.Delete(p.Allocations, i, i+1)
 	}
 	b := p.choose(qty)
 	if b == nil {
-		p.Allocations = before
+		if old != nil {
+			p.hold(*old) // nothing changes
+		}
 		return Allocation{}, ErrOutOfStock
 	}
 	if old != nil {
 		p.record(ReservationReleased{Allocation: *old, Reason: "replaced"})
 	}
 	a := Allocation{Line: Line{SKU: p.SKU, Qty: qty}, BatchRef: b.Ref, Seq: p.seq(), CartID: cartID, Until: until}
-	p.Allocations = append(p.Allocations, a)
+	p.hold(a)
 	p.record(Reserved{Allocation: a})
 	if old != nil {
 		p.fillBackorders(now)
@@ -46,8 +45,7 @@ func (p *Product) Release(cartID, reason string, now time.Time) bool {
 	if i < 0 {
 		return false
 	}
-	a := p.Allocations[i]
-	p.Allocations = slices.Delete(p.Allocations, i, i+1)
+	a := p.unhold(i)
 	p.record(ReservationReleased{Allocation: a, Reason: reason})
 	p.fillBackorders(now)
 	return true

@@ -1,0 +1,70 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// stmtCache runs statements on the group-commit writer's connection through
+// prepared statements kept per query text, so a hot statement is parsed
+// once, not on every call. Only the writer goroutine uses it. Statements
+// without arguments (migrations with several statements, SAVEPOINT) run
+// directly, since only a single statement can be prepared.
+type stmtCache struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+const maxCachedStmts = 512
+
+func newStmtCache(conn *sql.Conn) *stmtCache {
+	return &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st, ok := c.stmts[q]; ok {
+		return st
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return nil
+	}
+	st, err := c.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // let the direct call report the error
+	}
+	c.stmts[q] = st
+	return st
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if len(args) > 0 {
+		if st := c.stmt(ctx, q); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+	}
+	return c.conn.ExecContext(ctx, q, args...)
+}
+
+func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if len(args) > 0 {
+		if st := c.stmt(ctx, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return c.conn.QueryContext(ctx, q, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if len(args) > 0 {
+		if st := c.stmt(ctx, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return c.conn.QueryRowContext(ctx, q, args...)
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.stmts {
+		_ = st.Close()
+	}
+}
