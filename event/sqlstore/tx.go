@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -52,20 +53,32 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 	if e.Topic == "" || e.Stream == "" {
 		return fmt.Errorf("append %s %s: %w: topic and stream are required", e.Type, e.ID, event.ErrInvalidEnvelope)
 	}
-	var current int64
-	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
-		e.Stream).Scan(&current); err != nil {
-		return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+	var res sql.Result
+	var err error
+	if e.Version == 0 {
+		// Next version in the same statement: one round trip per event.
+		res, err = t.ExecContext(ctx, `INSERT INTO event_log
+			(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
+			SELECT ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?
+			FROM event_log WHERE stream = ? ON CONFLICT DO NOTHING`,
+			e.ID, e.Topic, e.Stream, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
+			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data), e.Stream)
+	} else {
+		var current int64
+		if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
+			e.Stream).Scan(&current); err != nil {
+			return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+		}
+		if e.Version != current+1 {
+			return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
+				e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
+		}
+		res, err = t.ExecContext(ctx, `INSERT INTO event_log
+			(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			e.ID, e.Topic, e.Stream, e.Version, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
+			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
 	}
-	if e.Version != 0 && e.Version != current+1 {
-		return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
-			e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
-	}
-	res, err := t.ExecContext(ctx, `INSERT INTO event_log
-		(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		e.ID, e.Topic, e.Stream, current+1, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
-		e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
 	if err != nil {
 		return fmt.Errorf("append %s: %w", e.Type, err)
 	}

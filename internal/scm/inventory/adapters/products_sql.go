@@ -46,6 +46,10 @@ func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Sco
 	if p.Batches, err = loadBatches(ctx, q, sku); err != nil {
 		return nil, err
 	}
+	p.Loaded = map[string]domain.Batch{}
+	for _, b := range p.Batches {
+		p.Loaded[b.Ref] = b
+	}
 	if p.Allocations, err = loadAllocations(ctx, q, sku, scope); err != nil {
 		return nil, err
 	}
@@ -177,6 +181,9 @@ func (Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now ti
 		}
 	}
 	for _, b := range p.Batches {
+		if l, ok := p.Loaded[b.Ref]; ok && l.Allocated == b.Allocated && l.Reserved == b.Reserved {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE scm_batches SET allocated = ?, reserved = ? WHERE ref = ?`,
 			b.Allocated, b.Reserved, b.Ref); err != nil {
 			return fmt.Errorf("save product %s: batch %s: %w", p.SKU, b.Ref, err)

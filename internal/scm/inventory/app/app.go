@@ -62,7 +62,8 @@ type unit struct {
 	tx       event.Tx
 	cause    *event.Envelope
 	affected map[string]bool
-	lock     bool // lock each SKU before loading it (see lockAfter)
+	lock     bool            // lock each SKU before loading it (see lockAfter)
+	skip     map[string]bool // orders known to have no fulfilment order
 }
 
 // run executes fn in a transaction, retrying on version conflicts.
@@ -88,7 +89,7 @@ func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) err
 // state of every fulfilment order it touched.
 func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, lock bool,
 	fn func(context.Context, *unit) error) error {
-	u := &unit{tx: tx, cause: cause, affected: map[string]bool{}, lock: lock}
+	u := &unit{tx: tx, cause: cause, affected: map[string]bool{}, lock: lock, skip: map[string]bool{}}
 	if err := fn(ctx, u); err != nil {
 		return err
 	}

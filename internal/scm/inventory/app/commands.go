@@ -62,6 +62,9 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 				return ErrUnknownSKU
 			}
 			ref, err := p.Allocate(domain.Line{OrderID: cmd.OrderID, SKU: cmd.SKU, Qty: cmd.Qty}, a.now())
+			// A line of the book's API belongs to no fulfilment order: no
+			// fulfilment state to look up and publish for it.
+			u.skip[cmd.OrderID] = true
 			out = Allocation{BatchRef: ref, Backordered: errors.Is(err, domain.ErrOutOfStock)}
 			if out.Backordered {
 				return nil

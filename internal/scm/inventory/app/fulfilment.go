@@ -75,7 +75,9 @@ func (a *App) allocateItem(ctx context.Context, u *unit, cmd contract.AllocateFu
 func (a *App) publishFulfilments(ctx context.Context, u *unit) error {
 	orders := make([]string, 0, len(u.affected))
 	for o := range u.affected {
-		orders = append(orders, o)
+		if !u.skip[o] {
+			orders = append(orders, o)
+		}
 	}
 	sort.Strings(orders)
 	for _, o := range orders {

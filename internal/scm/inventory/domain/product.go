@@ -54,6 +54,9 @@ type Product struct {
 	Allocations []Allocation
 	Backorders  []Backorder
 	Events      []Event
+	// Loaded keeps the batches as loaded, for the repository to write only
+	// what changed.
+	Loaded map[string]Batch
 }
 
 // NewProduct starts a product without stock.
