@@ -118,26 +118,31 @@ func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
 
 // getSKU is the catalog query: 200 when the SKU has stock records, else 404.
 func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
-	p, err := h.App.Product(r.Context(), r.PathValue("sku"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if len(p.Batches) == 0 {
-		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
+	p, ok := h.knownProduct(w, r)
+	if !ok {
 		return
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "available": p.Available(), "batches": len(p.Batches)})
 }
 
-func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
+// knownProduct loads the product of the path's SKU, answering 404 for a
+// SKU without stock records.
+func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request) (*domain.Product, bool) {
 	p, err := h.App.Product(r.Context(), r.PathValue("sku"))
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	if len(p.Batches) == 0 {
 		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
+		return nil, false
+	}
+	return p, true
+}
+
+func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.knownProduct(w, r)
+	if !ok {
 		return
 	}
 	backorders := p.Backorders
