@@ -168,6 +168,17 @@ func loadBackorders(ctx context.Context, q event.Querier, sku string) ([]domain.
 	return out, rows.Err()
 }
 
+// Lock takes the product's row lock until the transaction ends (a portable
+// SELECT ... FOR UPDATE: a no-op write). Writers that loaded the product
+// before cannot save it any more, and later ones wait, so the holder's own
+// save cannot meet a version conflict.
+func (Products) Lock(ctx context.Context, tx event.Tx, sku string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE scm_products SET version = version WHERE sku = ?`, sku); err != nil {
+		return fmt.Errorf("lock product %s: %w", sku, err)
+	}
+	return nil
+}
+
 // Save writes the effects of the product's recorded events and moves its
 // version on, provided nobody saved it since it was loaded; otherwise it
 // returns event.ErrConcurrency and the caller's transaction must roll back.

@@ -22,7 +22,7 @@ import (
 )
 
 // MaxAttempts bounds the retries of a command that meets version conflicts.
-const MaxAttempts = 8
+const MaxAttempts = 10
 
 // lockAfter is the attempt from which a command also locks the SKU before
 // loading it: optimistic first, and under heavy contention on one SKU
@@ -102,7 +102,7 @@ func (a *App) within(ctx context.Context, tx event.Tx, cause *event.Envelope, lo
 // lines the change took out of their batches.
 func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Scope, fn func(p *domain.Product) error) error {
 	if u.lock {
-		if err := u.tx.Lock(ctx, "sku:"+sku); err != nil {
+		if err := a.products.Lock(ctx, u.tx, sku); err != nil {
 			return err
 		}
 	}
