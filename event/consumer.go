@@ -165,7 +165,20 @@ func (c *Consumer) handler(typ string) (HandlerFunc, bool) {
 	return h, ok
 }
 
+// typedDelivery is a delivery that knows its event type without decoding
+// (from a broker header); optional for backends.
+type typedDelivery interface{ EventType() string }
+
 func (c *Consumer) deliver(ctx context.Context, d Delivery) {
+	if td, ok := d.(typedDelivery); ok {
+		if typ := td.EventType(); typ != "" {
+			if _, handled := c.handler(typ); !handled {
+				c.skipped.Add(1)
+				c.settle(ctx, d, d.Ack(ctx))
+				return
+			}
+		}
+	}
 	env, err := Unmarshal(d.Data())
 	if err != nil {
 		c.deadLetter(ctx, d, Envelope{}, "decode", err)

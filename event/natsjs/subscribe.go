@@ -27,7 +27,7 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 	// Deliveries already fetched are handled even while closing: a message
 	// merely handed back would, on an embedded server restarted with the
 	// process, still count as delivered and wait out the ack wait.
-	s.pool = dispatch.New(opts.Workers, 16, func(d *delivery) { h(hctx, d) })
+	s.pool = dispatch.New(opts.Workers, 256, func(d *delivery) { h(hctx, d) })
 	for _, topic := range opts.Topics {
 		if err := s.consume(ctx, b, opts, topic); err != nil {
 			_ = s.Close()
@@ -70,7 +70,7 @@ func (s *subscription) consume(ctx context.Context, b *Broker, opts event.Subscr
 			"redelivery_after", opts.AckWait)
 	}
 	s.wg.Add(1)
-	go s.fetchLoop(cons, opts.Workers*16, log)
+	go s.fetchLoop(cons, opts.Workers*64, log)
 	return nil
 }
 
@@ -124,6 +124,10 @@ type delivery struct{ msg jetstream.Msg }
 
 func (d *delivery) Data() []byte    { return d.msg.Data() }
 func (d *delivery) Subject() string { return d.msg.Subject() }
+
+// EventType is the type the publisher put in the header, so that a
+// subscription can skip a type it does not handle without decoding it.
+func (d *delivery) EventType() string { return d.msg.Headers().Get(headerType) }
 func (d *delivery) Attempt() int {
 	md, err := d.msg.Metadata()
 	if err != nil {
