@@ -19,7 +19,7 @@ import (
 
 // benchPhases lists the phases of `banchan bench` in the order they run:
 // fsync first, because the order rows are read against its rate.
-var benchPhases = []string{"fsync", "orders", "publish", "consume"}
+var benchPhases = []string{"fsync", "orders", "publish", "consume", "allocate"}
 
 // benchOptions are the flags of `banchan bench`.
 type benchOptions struct {
@@ -170,6 +170,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 func (b *bench) run(ctx context.Context) error {
 	steps := map[string]func(context.Context) ([]benchRow, error){
 		"fsync": b.fsyncPhase, "orders": b.ordersPhase, "publish": b.publishPhase, "consume": b.consumePhase,
+		"allocate": b.allocatePhase,
 	}
 	var errs []error
 	for _, phase := range benchPhases {

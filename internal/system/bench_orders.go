@@ -1,14 +1,12 @@
 package system
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -133,19 +131,5 @@ func waitReady(ctx context.Context, c *http.Client, base string, done <-chan err
 
 // post sends a JSON body and wants 201 Created.
 func post(ctx context.Context, c *http.Client, url, body string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	got, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST %s: %s: %s", req.URL.Path, resp.Status, bytes.TrimSpace(got))
-	}
-	return nil
+	return postWant(ctx, c, url, body, http.StatusCreated)
 }

@@ -44,6 +44,9 @@ type Config struct {
 	LogFormat       string
 	// NoSync turns off fsync in embedded mode (benchmarks of the cost only).
 	NoSync bool
+	// NoGroupCommit commits every SQLite transaction on its own (benchmarks
+	// of what group commit saves).
+	NoGroupCommit bool
 }
 
 // Default is the all-in-one configuration on embedded defaults.

@@ -98,7 +98,7 @@ func (s *System) openStore(ctx context.Context) error {
 			sync = "OFF"
 		}
 		s.store, err = sqlite.Open(ctx, filepath.Join(s.cfg.DataDir, "banchan.db"),
-			sqlite.Options{Logger: s.log, Synchronous: sync})
+			sqlite.Options{Logger: s.log, Synchronous: sync, NoGroupCommit: s.cfg.NoGroupCommit})
 	}
 	if err != nil {
 		return err
