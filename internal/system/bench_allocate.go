@@ -56,7 +56,7 @@ func (b *bench) allocateRow(ctx context.Context, noGroup bool) benchRow {
 		return benchRow{phase: "allocate", name: name, err: err}
 	}
 	for i := 0; i < allocateSKUs; i++ {
-		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":100000000,"eta":null}`, i, i)
+		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":10000000,"eta":null}`, i, i)
 		if err := postWant(ctx, client, base+"/add_batch", body, http.StatusCreated); err != nil {
 			return benchRow{phase: "allocate", name: name, err: err}
 		}
