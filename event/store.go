@@ -93,3 +93,18 @@ type DeadLetterStore interface {
 	// DeleteDeadLetter removes one, or reports ErrNotFound.
 	DeleteDeadLetter(ctx context.Context, id string) error
 }
+
+// LogQuery selects envelopes from the log; empty fields select everything.
+type LogQuery struct {
+	After         int64
+	Type          string
+	CorrelationID string
+	Stream        string
+	Subject       string
+	Limit         int
+}
+
+// LogReader answers queries over the log, in position order.
+type LogReader interface {
+	QueryLog(ctx context.Context, q LogQuery) ([]Envelope, error)
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -68,4 +69,25 @@ func (s *Store) SetCheckpoint(ctx context.Context, name string, position int64) 
 		return fmt.Errorf("set checkpoint %s: %w", name, err)
 	}
 	return nil
+}
+
+// QueryLog returns the envelopes that match q, in position order; see
+// event.LogReader. Limit defaults to 100.
+func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelope, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	where, args := []string{"position > ?"}, []any{q.After}
+	for _, f := range []struct{ col, val string }{{"type", q.Type}, {"correlation_id", q.CorrelationID},
+		{"stream", q.Stream}, {"subject", q.Subject}} {
+		if f.val != "" {
+			where, args = append(where, f.col+" = ?"), append(args, f.val)
+		}
+	}
+	rows, err := s.Read().QueryContext(ctx, `SELECT `+logColumns+` FROM event_log WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY position LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("query log: %w", err)
+	}
+	return scanEnvelopes(rows)
 }

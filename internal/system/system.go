@@ -198,6 +198,7 @@ func (s *System) subscribe(name string, svc service) error {
 
 func (s *System) routes() {
 	operations.DeadLetters{Store: s.store, Consumers: s.consumers, Redrivers: s.redis.redrivers(), Log: s.log}.Register(s.mux)
+	operations.Events{Log: s.store, Out: s.log}.Register(s.mux)
 	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(), Log: s.log}.Register(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
