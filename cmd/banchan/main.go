@@ -29,6 +29,8 @@ Usage:
   banchan [run] [flags]            run the system (all services on embedded defaults)
   banchan dlq list|show|redrive|purge [--server URL] [ID...]
                                    work with the dead letters of a running system
+  banchan events tail [--server URL] [--after N] [--type T]
+                                   follow the event log of a running system
   banchan bench [flags]            measure durable orders/s and broker rates
   banchan help                     this text; 'banchan run --help' lists every flag
 
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return system.Main(ctx, args, stdout, stderr)
 	case "dlq":
 		return system.DLQ(ctx, args, stdout, stderr)
+	case "events":
+		return system.Events(ctx, args, stdout, stderr)
 	case "bench":
 		return system.Bench(ctx, args, stdout, stderr)
 	case "help", "--help", "-h":

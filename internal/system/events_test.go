@@ -1,10 +1,16 @@
 package system_test
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/banchan/banchan/internal/system"
 	"github.com/banchan/banchan/internal/testenv"
 )
 
@@ -81,3 +87,41 @@ func TestEventLogIsReadable(t *testing.T) {
 		}
 	}
 }
+
+func TestEventsTailCommand(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-1", "KIMCHI-500G", 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- system.Events(ctx, []string{"tail", "--server", e.Base, "--after", "0", "--poll", "20ms"}, &out, &out)
+	}()
+	id := e.PlaceOrder("c-1", "KIMCHI-500G", 1)
+	e.WaitStatus(id, "ALLOCATED")
+	e.Eventually(10*time.Second, "tail to print the order's events", func() bool {
+		s := out.String()
+		return strings.Contains(s, "BatchAdded") && strings.Contains(s, "OrderAllocated")
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("tail: %v", err)
+	}
+	if err := system.Events(context.Background(), []string{"follow"}, &out, &out); err == nil {
+		t.Error("unknown events subcommand accepted")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
