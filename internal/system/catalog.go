@@ -15,6 +15,27 @@ type catalogFunc func(ctx context.Context, sku string) (bool, error)
 
 func (f catalogFunc) Known(ctx context.Context, sku string) (bool, error) { return f(ctx, sku) }
 
+// knownSKUs remembers the SKUs a catalog has confirmed: a SKU with stock
+// records never becomes unknown, so only the first order of a SKU pays the
+// query.
+type knownSKUs struct {
+	next interface {
+		Known(context.Context, string) (bool, error)
+	}
+	known sync.Map
+}
+
+func (k *knownSKUs) Known(ctx context.Context, sku string) (bool, error) {
+	if _, ok := k.known.Load(sku); ok {
+		return true, nil
+	}
+	ok, err := k.next.Known(ctx, sku)
+	if ok && err == nil {
+		k.known.Store(sku, true)
+	}
+	return ok, err
+}
+
 // httpCatalog asks the scm service over REST (GET /v1/skus/{sku}). A SKU
 // once known stays known, so positive answers are cached.
 type httpCatalog struct {

@@ -154,7 +154,7 @@ func (s *System) wire(ctx context.Context) error {
 	if s.cfg.Runs(ordering.Name) {
 		var cat interface {
 			Known(context.Context, string) (bool, error)
-		} = catalog
+		} = &knownSKUs{next: catalog}
 		if catalog == nil {
 			cat = newHTTPCatalog(s.cfg.SCMURL)
 		}
