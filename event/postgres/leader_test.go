@@ -47,7 +47,7 @@ func TestLeaderElectsOneAtATime(t *testing.T) {
 	}
 	deadline := time.Now().Add(eventtest.Timeout)
 	for terms.Load() < 4 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // a poll interval, not a wait for an outcome
 	}
 	cancel()
 	wg.Wait()

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // allocateSKUs is how many SKUs the allocate phase spreads its lines over.
@@ -37,24 +35,12 @@ func (b *bench) allocateRow(ctx context.Context, noGroup bool) benchRow {
 		mode = "one commit per request"
 	}
 	name := fmt.Sprintf("HTTP POST /allocate, %s, %d clients", mode, b.opts.clients)
-	cfg := Default()
-	cfg.DataDir, cfg.HTTP, cfg.LogLevel = filepath.Join(b.dir, "allocate-"+strings.ReplaceAll(mode, " ", "-")), "127.0.0.1:0", "warn"
-	cfg.ShutdownTimeout, cfg.NoGroupCommit = 10*time.Second, noGroup
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	s, err := New(runCtx, cfg, NewLogger(cfg, b.stderr))
+	dir := "allocate-" + strings.ReplaceAll(mode, " ", "-")
+	base, client, stopSystem, err := b.startSystem(ctx, dir, func(c *Config) { c.NoGroupCommit = noGroup })
 	if err != nil {
 		return benchRow{phase: "allocate", name: name, err: err}
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(runCtx) }()
-	defer b.stopSystem(stop, done, cfg.ShutdownTimeout+15*time.Second)
-	base := "http://" + s.Addr()
-	client := benchHTTPClient(b.opts.clients, b.opts.timeout)
-	defer client.CloseIdleConnections()
-	if err := waitReady(ctx, client, base, done, 30*time.Second); err != nil {
-		return benchRow{phase: "allocate", name: name, err: err}
-	}
+	defer stopSystem()
 	for i := 0; i < allocateSKUs; i++ {
 		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":10000000,"eta":null}`, i, i)
 		if err := postWant(ctx, client, base+"/add_batch", body, http.StatusCreated); err != nil {

@@ -47,25 +47,11 @@ func (b *bench) ordersPhase(ctx context.Context) ([]benchRow, error) {
 func (b *bench) httpOrders(ctx context.Context) []benchRow {
 	name := fmt.Sprintf("HTTP POST /v1/orders, whole system, %d clients", b.opts.clients)
 	fail := func(err error) []benchRow { return []benchRow{{phase: "orders", name: name, err: err}} }
-	cfg := Default()
-	cfg.DataDir, cfg.HTTP, cfg.LogLevel = filepath.Join(b.dir, "system"), "127.0.0.1:0", "warn"
-	cfg.ShutdownTimeout = 10 * time.Second
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	s, err := New(runCtx, cfg, NewLogger(cfg, b.stderr))
+	base, client, stopSystem, err := b.startSystem(ctx, "system", func(*Config) {})
 	if err != nil {
 		return fail(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(runCtx) }()
-	defer b.stopSystem(stop, done, cfg.ShutdownTimeout+15*time.Second)
-
-	base := "http://" + s.Addr()
-	client := benchHTTPClient(b.opts.clients, b.opts.timeout)
-	defer client.CloseIdleConnections()
-	if err := waitReady(ctx, client, base, done, 30*time.Second); err != nil {
-		return fail(err)
-	}
+	defer stopSystem()
 	batch := `{"ref":"bench-batch","sku":"BENCH-SKU","qty":10000000,"eta":null}`
 	if err := post(ctx, client, base+"/v1/batches", batch); err != nil {
 		return fail(err)
@@ -78,6 +64,36 @@ func (b *bench) httpOrders(ctx context.Context) []benchRow {
 	e2e := benchRow{phase: "orders", name: "  same orders, until all events relayed and handled",
 		ops: res.ok, elapsed: res.elapsed + settled.after, err: err, note: settled.String()}
 	return []benchRow{accepted, e2e}
+}
+
+// startSystem runs the whole system on a fresh data directory under the
+// bench's scratch directory (durable defaults, HTTP on a free port), waits
+// until it is ready and returns its base URL, an HTTP client sized for
+// --clients and the function that stops both.
+func (b *bench) startSystem(ctx context.Context, dir string, adjust func(*Config)) (string, *http.Client, func(), error) {
+	cfg := Default()
+	cfg.DataDir, cfg.HTTP, cfg.LogLevel = filepath.Join(b.dir, dir), "127.0.0.1:0", "warn"
+	cfg.ShutdownTimeout = 10 * time.Second
+	adjust(&cfg)
+	runCtx, stop := context.WithCancel(ctx)
+	s, err := New(runCtx, cfg, NewLogger(cfg, b.stderr))
+	if err != nil {
+		stop()
+		return "", nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	client := benchHTTPClient(b.opts.clients, b.opts.timeout)
+	cleanup := func() {
+		client.CloseIdleConnections()
+		b.stopSystem(stop, done, cfg.ShutdownTimeout+15*time.Second)
+	}
+	base := "http://" + s.Addr()
+	if err := waitReady(ctx, client, base, done, 30*time.Second); err != nil {
+		cleanup()
+		return "", nil, nil, err
+	}
+	return base, client, cleanup, nil
 }
 
 // stopSystem ends Run and waits for it, at most wait.
