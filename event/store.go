@@ -96,8 +96,13 @@ type DeadLetterStore interface {
 
 // LogQuery selects envelopes from the log; empty fields select everything.
 type LogQuery struct {
-	After         int64
-	Type          string
+	// After is the position to start after (0: from the beginning).
+	After int64
+	// Until, when positive, is the last position to consider.
+	Until int64
+	Type  string
+	// Types selects any of these types (on top of Type, if both are set).
+	Types         []string
 	CorrelationID string
 	Stream        string
 	Subject       string
@@ -107,4 +112,9 @@ type LogQuery struct {
 // LogReader answers queries over the log, in position order.
 type LogReader interface {
 	QueryLog(ctx context.Context, q LogQuery) ([]Envelope, error)
+	// Head is the position of the last committed envelope (0 for an empty
+	// log). Positions commit in order, so nothing at or below Head commits
+	// after Head was read: a reader that has seen everything up to Head has
+	// missed nothing.
+	Head(ctx context.Context) (int64, error)
 }

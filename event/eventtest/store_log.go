@@ -44,7 +44,7 @@ func testExpectedVersion(t *testing.T, s StoreUnderTest) {
 	update(t, s, func(ctx context.Context, tx event.Tx) error {
 		return tx.Append(ctx, streamEnvelope(t, "order-1", 0))
 	})
-	const n = 20
+	const n = 50
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -67,7 +67,7 @@ func testExpectedVersion(t *testing.T, s StoreUnderTest) {
 		}
 	}
 	if won != 1 {
-		t.Errorf("%d appends at version 2 won, want exactly 1", won)
+		t.Errorf("%d of 50 concurrent appends at version 2 won, want exactly 1", won)
 	}
 	if envs := readLog(t, s); len(envs) != 2 || envs[1].Version != 2 {
 		t.Errorf("log holds %d envelopes, want 2 with the last at version 2", len(envs))

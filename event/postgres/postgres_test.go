@@ -58,3 +58,16 @@ func TestOpenRejectsBadSchema(t *testing.T) {
 		t.Fatal("a schema name that is not an identifier was accepted")
 	}
 }
+
+func TestProjections(t *testing.T) {
+	url := eventtest.PostgresURL()
+	_, err := open(t, url)
+	eventtest.RequireService(t, "PostgreSQL at "+url, err)
+	eventtest.TestProjections(t, func(t *testing.T) eventtest.ProjectionStoreUnderTest {
+		s, err := open(t, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -78,6 +78,16 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 		q.Limit = 100
 	}
 	where, args := []string{"position > ?"}, []any{q.After}
+	if q.Until > 0 {
+		where, args = append(where, "position <= ?"), append(args, q.Until)
+	}
+	if len(q.Types) > 0 {
+		marks := strings.Repeat(", ?", len(q.Types))[2:]
+		where = append(where, "type IN ("+marks+")")
+		for _, t := range q.Types {
+			args = append(args, t)
+		}
+	}
 	for _, f := range []struct{ col, val string }{{"type", q.Type}, {"correlation_id", q.CorrelationID},
 		{"stream", q.Stream}, {"subject", q.Subject}} {
 		if f.val != "" {
@@ -90,4 +100,13 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 		return nil, fmt.Errorf("query log: %w", err)
 	}
 	return scanEnvelopes(rows)
+}
+
+// Head returns the last committed position; see event.LogReader.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var head int64
+	if err := s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&head); err != nil {
+		return 0, fmt.Errorf("log head: %w", err)
+	}
+	return head, nil
 }
