@@ -31,6 +31,8 @@ Usage:
                                    work with the dead letters of a running system
   banchan events tail [--server URL] [--after N] [--type T]
                                    follow the event log of a running system
+  banchan projections list|status|rebuild [--server URL] [NAME]
+                                   read models: checkpoints, lag, zero-downtime rebuild
   banchan bench [flags]            measure durable orders/s and broker rates
   banchan help                     this text; 'banchan run --help' lists every flag
 
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return system.DLQ(ctx, args, stdout, stderr)
 	case "events":
 		return system.Events(ctx, args, stdout, stderr)
+	case "projections":
+		return system.Projections(ctx, args, stdout, stderr)
 	case "bench":
 		return system.Bench(ctx, args, stdout, stderr)
 	case "help", "--help", "-h":

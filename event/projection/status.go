@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/banchan/banchan/event"
 )
@@ -20,8 +21,10 @@ type Status struct {
 
 // Rebuild is a generation being built beside the live one.
 type Rebuild struct {
-	Generation
-	Lag int64 `json:"lag"`
+	Generation int64     `json:"generation"`
+	Position   int64     `json:"position"`
+	StartedAt  time.Time `json:"startedAt"`
+	Lag        int64     `json:"lag"`
 }
 
 // Names lists the registered projections in registration order.
@@ -52,7 +55,9 @@ func (r *Runner) Status(ctx context.Context, name string) (Status, error) {
 	}
 	s := Status{Name: name, Live: st.live, Head: head, Lag: max(0, head-st.live.Position)}
 	if st.building != nil {
-		s.Rebuild = &Rebuild{Generation: *st.building, Lag: max(0, head-st.building.Position)}
+		b := st.building
+		s.Rebuild = &Rebuild{Generation: b.Generation, Position: b.Position, StartedAt: b.StartedAt,
+			Lag: max(0, head-b.Position)}
 	}
 	r.mu.Lock()
 	s.Stats = *r.stats[name]

@@ -28,11 +28,11 @@ func DLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	subscription := fs.String("subscription", "", "list: only this subscription's dead letters")
 	all := fs.Bool("all", false, "purge: every dead letter")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	ids, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
 	c := apiClient{base: strings.TrimRight(*server, "/"), http: &http.Client{Timeout: 30 * time.Second}}
-	ids := fs.Args()
 	switch sub {
 	case "list":
 		return c.list(ctx, stdout, *subscription, *asJSON)
@@ -166,4 +166,20 @@ func (c apiClient) each(ctx context.Context, sub string, ids []string, w io.Writ
 		fmt.Fprintf(w, "%s %s\n", id, map[string]string{"redrive": "redriven", "purge": "purged"}[sub])
 	}
 	return errors.Join(errs...)
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments (`rebuild sales --server URL` as well as `--server URL rebuild
+// sales`) and returns the positional ones in order.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
 }

@@ -28,8 +28,10 @@ func Events(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	correlation := fs.String("correlation-id", "", "only events of this correlation id")
 	asJSON := fs.Bool("json", false, "print each event as one line of JSON")
 	poll := fs.Duration("poll", 500*time.Millisecond, "how often to ask for new events")
-	if err := fs.Parse(args[1:]); err != nil {
+	if rest, err := parseArgs(fs, args[1:]); err != nil {
 		return err
+	} else if len(rest) > 0 {
+		return fmt.Errorf("events tail: unexpected argument %q", rest[0])
 	}
 	if *poll <= 0 || *after < -1 {
 		return errors.New("events tail: --poll must be positive and --after a log position")

@@ -17,7 +17,7 @@ import (
 )
 
 // Service names selectable with --services.
-var ServiceNames = []string{"ordering", "scm-adapter", "scm"}
+var ServiceNames = []string{"ordering", "scm-adapter", "scm", "sales"}
 
 // Config is the whole configuration of one process.
 type Config struct {

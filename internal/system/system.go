@@ -17,11 +17,13 @@ import (
 	"github.com/banchan/banchan/event/natsjs"
 	"github.com/banchan/banchan/event/outbox"
 	"github.com/banchan/banchan/event/postgres"
+	"github.com/banchan/banchan/event/projection"
 	"github.com/banchan/banchan/event/sqlite"
 	"github.com/banchan/banchan/event/sqlstore"
 	"github.com/banchan/banchan/internal/foundation/web"
 	"github.com/banchan/banchan/internal/operations"
 	"github.com/banchan/banchan/internal/ordering"
+	"github.com/banchan/banchan/internal/sales"
 	"github.com/banchan/banchan/internal/scm"
 	"github.com/banchan/banchan/internal/scmadapter"
 	"github.com/nats-io/nats-server/v2/server"
@@ -52,6 +54,8 @@ type System struct {
 	runners []func(ctx context.Context)
 	// redis is scm's Redis channels (nil without --redis-url).
 	redis *redisChannels
+	// projections keeps the read models (nil when no service has one).
+	projections *projection.Runner
 }
 
 // New opens the store and the broker and wires the selected services. The
@@ -165,6 +169,9 @@ func (s *System) wire(ctx context.Context) error {
 		svc.Routes(s.mux)
 		services[ordering.Name] = svc
 	}
+	if err := s.wireSales(ctx); err != nil {
+		return err
+	}
 	for name, svc := range services {
 		if err := s.subscribe(name, svc); err != nil {
 			return err
@@ -199,6 +206,9 @@ func (s *System) subscribe(name string, svc service) error {
 func (s *System) routes() {
 	operations.DeadLetters{Store: s.store, Consumers: s.consumers, Redrivers: s.redis.redrivers(), Log: s.log}.Register(s.mux)
 	operations.Events{Log: s.store, Out: s.log}.Register(s.mux)
+	if s.projections != nil {
+		operations.Projections{Runner: s.projections, Log: s.log}.Register(s.mux)
+	}
 	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(), Log: s.log}.Register(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -243,6 +253,40 @@ func (s *System) runRelay(ctx context.Context) error {
 	// deployments in other schemas of the same database elect their own.
 	leader := postgres.NewLeader(s.store.DB(), "outbox-relay/"+s.cfg.PostgresSchema, s.log.With("component", "relay"))
 	return leader.Run(ctx, s.relay.Run)
+}
+
+// wireSales builds the sales read models and the runner that keeps them.
+// Processes sharing a PostgreSQL log elect one runner among them; every one
+// of them serves the read API.
+func (s *System) wireSales(ctx context.Context) error {
+	if !s.cfg.Runs(sales.Name) {
+		return nil
+	}
+	log := s.log.With("service", sales.Name)
+	svc, err := sales.New(ctx, s.store, s.store, log)
+	if err != nil {
+		return err
+	}
+	pcfg := projection.Config{Logger: log}
+	if s.cfg.PostgresURL != "" {
+		pcfg.Poll = 200 * time.Millisecond
+	}
+	s.projections, err = projection.New(ctx, pcfg, s.store, svc.Projections()...)
+	if err != nil {
+		return err
+	}
+	svc.Routes(s.mux)
+	run := s.projections.Run
+	if s.cfg.PostgresURL != "" {
+		leader := postgres.NewLeader(s.store.DB(), "projections/"+s.cfg.PostgresSchema, log)
+		run = func(ctx context.Context) error { return leader.Run(ctx, s.projections.Run) }
+	}
+	s.runners = append(s.runners, func(ctx context.Context) {
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("projections stopped", "err", err)
+		}
+	})
+	return nil
 }
 
 // Subscriptions lists the names of this process's subscriptions.

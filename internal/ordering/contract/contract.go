@@ -14,7 +14,8 @@ const Source = "/banchan/ordering"
 
 // Event type names.
 const (
-	TypeOrderPlaced = "OrderPlaced"
+	TypeOrderPlaced    = "OrderPlaced"
+	TypeOrderCancelled = "OrderCancelled"
 )
 
 // OrderPlaced: a customer placed an order; the ordering service accepted
@@ -44,4 +45,15 @@ type Address struct {
 	Line2    string `json:"line2,omitempty"`
 	Postcode string `json:"postcode"`
 	Phone    string `json:"phone,omitempty"`
+}
+
+// OrderCancelled: an order was cancelled before it shipped. It repeats the
+// order's lines so that read models need not remember them.
+type OrderCancelled struct {
+	ID          string    `json:"id"`
+	CustomerID  string    `json:"customerId"`
+	Lines       []Line    `json:"lines"`
+	TotalAmount int64     `json:"totalAmount"`
+	Reason      string    `json:"reason,omitempty"`
+	CancelledAt time.Time `json:"cancelledAt"`
 }
