@@ -19,7 +19,7 @@ import (
 
 // benchPhases lists the phases of `banchan bench` in the order they run:
 // fsync first, because the order rows are read against its rate.
-var benchPhases = []string{"fsync", "orders", "publish", "consume", "allocate"}
+var benchPhases = []string{"fsync", "orders", "publish", "consume", "allocate", "rebuild"}
 
 // benchOptions are the flags of `banchan bench`.
 type benchOptions struct {
@@ -31,6 +31,9 @@ type benchOptions struct {
 	size       int
 	phases     []string
 	cpuProfile string
+	// events is the generated log's length for the rebuild phase.
+	events      int
+	postgresURL string
 }
 
 // maxBenchSize keeps one message under NATS's default 1 MiB payload limit
@@ -40,7 +43,7 @@ const maxBenchSize = 512 << 10
 // parseBenchFlags parses and checks the flags of `banchan bench`.
 func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	o := benchOptions{duration: 5 * time.Second, timeout: 3 * time.Minute, clients: 32,
-		messages: 50000, size: 256, phases: benchPhases}
+		messages: 50000, size: 256, phases: benchPhases, events: 1_000_000}
 	fs := flag.NewFlagSet("banchan bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.dir, "dir", "", "scratch directory on the disk to measure (default a fresh temporary directory); "+
@@ -52,6 +55,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	fs.IntVar(&o.size, "size", o.size, "payload bytes of each broker message (the envelope's data)")
 	fs.Func("phases", "comma-separated phases to run: "+strings.Join(benchPhases, ",")+" (default all)",
 		func(s string) error { o.phases = splitList(s); return nil })
+	fs.IntVar(&o.events, "events", o.events, "length of the generated log the rebuild phase projects")
+	fs.StringVar(&o.postgresURL, "postgres-url", "", "rebuild phase: also measure on this PostgreSQL (a scratch schema, dropped at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -76,6 +81,9 @@ func (o benchOptions) validate() error {
 	}
 	if o.messages < 1 {
 		bad("--messages %d: must be at least 1", o.messages)
+	}
+	if o.events < 1 {
+		bad("--events %d: must be at least 1", o.events)
 	}
 	if o.size < 1 || o.size > maxBenchSize {
 		bad("--size %d: want 1 to %d bytes", o.size, maxBenchSize)
@@ -170,7 +178,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 func (b *bench) run(ctx context.Context) error {
 	steps := map[string]func(context.Context) ([]benchRow, error){
 		"fsync": b.fsyncPhase, "orders": b.ordersPhase, "publish": b.publishPhase, "consume": b.consumePhase,
-		"allocate": b.allocatePhase,
+		"allocate": b.allocatePhase, "rebuild": b.rebuildPhase,
 	}
 	var errs []error
 	for _, phase := range benchPhases {

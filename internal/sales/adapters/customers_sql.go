@@ -74,25 +74,13 @@ func (c *Customers) Apply(ctx context.Context, tx event.Tx, gen int64, envs []ev
 			cu.CancelledAmount += int64(l.Qty) * l.UnitPrice
 		}
 	})
+	rows := make([][]any, 0, len(sum))
 	for _, cu := range sum {
-		if err := addCustomer(ctx, tx, gen, cu); err != nil {
-			return err
-		}
+		rows = append(rows, []any{gen, cu.CustomerID, cu.Orders, cu.Cancelled, cu.Units, cu.Amount,
+			cu.CancelledAmount, stampOf(cu.FirstOrderAt), stampOf(cu.LastOrderAt)})
 	}
-	return nil
-}
-
-func stampOf(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(stampFormat)
-}
-
-func addCustomer(ctx context.Context, tx event.Tx, gen int64, cu *Customer) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sales_customers (generation, customer_id, orders, cancelled,
-		units, amount, cancelled_amount, first_order_at, last_order_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (generation, customer_id) DO UPDATE SET
+	err := upsert(ctx, tx, `INSERT INTO sales_customers (generation, customer_id, orders, cancelled,
+		units, amount, cancelled_amount, first_order_at, last_order_at)`, `ON CONFLICT (generation, customer_id) DO UPDATE SET
 			orders = sales_customers.orders + excluded.orders,
 			cancelled = sales_customers.cancelled + excluded.cancelled,
 			units = sales_customers.units + excluded.units,
@@ -101,11 +89,9 @@ func addCustomer(ctx context.Context, tx event.Tx, gen int64, cu *Customer) erro
 			first_order_at = CASE WHEN sales_customers.first_order_at = '' THEN excluded.first_order_at
 				ELSE sales_customers.first_order_at END,
 			last_order_at = CASE WHEN excluded.last_order_at > sales_customers.last_order_at
-				THEN excluded.last_order_at ELSE sales_customers.last_order_at END`,
-		gen, cu.CustomerID, cu.Orders, cu.Cancelled, cu.Units, cu.Amount, cu.CancelledAmount,
-		stampOf(cu.FirstOrderAt), stampOf(cu.LastOrderAt))
+				THEN excluded.last_order_at ELSE sales_customers.last_order_at END`, rows)
 	if err != nil {
-		return fmt.Errorf("customers: add %s: %w", cu.CustomerID, err)
+		return fmt.Errorf("customers: add %d customers: %w", len(rows), err)
 	}
 	return nil
 }
@@ -165,4 +151,11 @@ func scanCustomers(rows *sql.Rows) ([]Customer, error) {
 func parseStamp(s string) time.Time {
 	t, _ := time.Parse(stampFormat, s)
 	return t
+}
+
+func stampOf(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(stampFormat)
 }

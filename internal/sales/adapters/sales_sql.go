@@ -36,21 +36,21 @@ func (*Sales) Types() []string {
 func (s *Sales) Apply(ctx context.Context, tx event.Tx, gen int64, envs []event.Envelope) error {
 	t := domain.Tally{}
 	s.each(envs, t.Placed, t.Cancelled)
+	rows := make([][]any, 0, len(t))
 	for k, f := range t {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sales_hourly (generation, hour, sku, units, amount, orders,
-			cancellations, cancelled_units, cancelled_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (generation, hour, sku) DO UPDATE SET
-				units = sales_hourly.units + excluded.units,
-				amount = sales_hourly.amount + excluded.amount,
-				orders = sales_hourly.orders + excluded.orders,
-				cancellations = sales_hourly.cancellations + excluded.cancellations,
-				cancelled_units = sales_hourly.cancelled_units + excluded.cancelled_units,
-				cancelled_amount = sales_hourly.cancelled_amount + excluded.cancelled_amount`,
-			gen, k.Hour.Format(hourFormat), k.SKU, f.Units, f.Amount, f.Orders, f.Cancellations,
-			f.CancelledUnits, f.CancelledAmount)
-		if err != nil {
-			return fmt.Errorf("sales: add %s %s: %w", k.Hour.Format(hourFormat), k.SKU, err)
-		}
+		rows = append(rows, []any{gen, k.Hour.Format(hourFormat), k.SKU, f.Units, f.Amount, f.Orders,
+			f.Cancellations, f.CancelledUnits, f.CancelledAmount})
+	}
+	err := upsert(ctx, tx, `INSERT INTO sales_hourly (generation, hour, sku, units, amount, orders,
+		cancellations, cancelled_units, cancelled_amount)`, `ON CONFLICT (generation, hour, sku) DO UPDATE SET
+			units = sales_hourly.units + excluded.units,
+			amount = sales_hourly.amount + excluded.amount,
+			orders = sales_hourly.orders + excluded.orders,
+			cancellations = sales_hourly.cancellations + excluded.cancellations,
+			cancelled_units = sales_hourly.cancelled_units + excluded.cancelled_units,
+			cancelled_amount = sales_hourly.cancelled_amount + excluded.cancelled_amount`, rows)
+	if err != nil {
+		return fmt.Errorf("sales: add %d hours: %w", len(rows), err)
 	}
 	return nil
 }
