@@ -105,8 +105,10 @@ type LogQuery struct {
 	Types         []string
 	CorrelationID string
 	Stream        string
-	Subject       string
-	Limit         int
+	// AfterVersion, with Stream, starts after this stream version.
+	AfterVersion int64
+	Subject      string
+	Limit        int
 }
 
 // LogReader answers queries over the log, in position order.

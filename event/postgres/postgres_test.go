@@ -71,3 +71,16 @@ func TestProjections(t *testing.T) {
 		return s
 	})
 }
+
+func TestEventStore(t *testing.T) {
+	url := eventtest.PostgresURL()
+	_, err := open(t, url)
+	eventtest.RequireService(t, "PostgreSQL at "+url, err)
+	eventtest.TestEventStore(t, func(t *testing.T) eventtest.EventStoreUnderTest {
+		s, err := open(t, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -21,3 +21,15 @@ func TestProjections(t *testing.T) {
 		return s
 	})
 }
+
+func TestEventStore(t *testing.T) {
+	eventtest.TestEventStore(t, func(t *testing.T) eventtest.EventStoreUnderTest {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "events.db"),
+			sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

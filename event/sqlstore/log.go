@@ -81,6 +81,9 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 	if q.Until > 0 {
 		where, args = append(where, "position <= ?"), append(args, q.Until)
 	}
+	if q.AfterVersion > 0 {
+		where, args = append(where, "version > ?"), append(args, q.AfterVersion)
+	}
 	if len(q.Types) > 0 {
 		marks := strings.Repeat(", ?", len(q.Types))[2:]
 		where = append(where, "type IN ("+marks+")")
