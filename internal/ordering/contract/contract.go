@@ -14,8 +14,9 @@ const Source = "/banchan/ordering"
 
 // Event type names.
 const (
-	TypeOrderPlaced    = "OrderPlaced"
-	TypeOrderCancelled = "OrderCancelled"
+	TypeOrderPlaced       = "OrderPlaced"
+	TypeOrderCancelled    = "OrderCancelled"
+	TypeCustomerBecameVip = "CustomerBecameVip"
 )
 
 // OrderPlaced: a customer placed an order; the ordering service accepted
@@ -29,6 +30,8 @@ type OrderPlaced struct {
 	PlacedAt        time.Time `json:"placedAt"`
 	// CartID, when set, names the cart whose reservations the order takes.
 	CartID string `json:"cartId,omitempty"`
+	// DeliverySlot is the chosen delivery window (free text; empty: the earliest).
+	DeliverySlot string `json:"deliverySlot,omitempty"`
 }
 
 // Line is one ordered item; prices are integer minor units.
@@ -56,4 +59,12 @@ type OrderCancelled struct {
 	TotalAmount int64     `json:"totalAmount"`
 	Reason      string    `json:"reason,omitempty"`
 	CancelledAt time.Time `json:"cancelledAt"`
+}
+
+// CustomerBecameVip: the customer's third placed (not cancelled) order made
+// them a VIP. It happens once per customer.
+type CustomerBecameVip struct {
+	CustomerID string    `json:"customerId"`
+	Orders     int       `json:"orders"`
+	At         time.Time `json:"at"`
 }

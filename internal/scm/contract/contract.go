@@ -4,6 +4,8 @@
 // SKUs: the SCM adapter translates between the two models.
 package contract
 
+import "time"
+
 // Topics.
 const (
 	CommandTopic = "scm-commands"
@@ -24,6 +26,21 @@ const (
 	TypeLineBackordered         = "LineBackordered"
 	TypeStockReserved           = "StockReserved"
 	TypeReservationReleased     = "ReservationReleased"
+
+	// Fulfilment progress after allocation, and its exceptions.
+	TypeCancelFulfilmentOrder    = "CancelFulfilmentOrder"
+	TypeCookingStarted           = "CookingStarted"
+	TypeFulfilmentCooked         = "FulfilmentCooked"
+	TypeShippingInstructed       = "ShippingInstructed"
+	TypeShipmentPickedUp         = "ShipmentPickedUp"
+	TypeShipmentPacked           = "ShipmentPacked"
+	TypeShipmentShipped          = "ShipmentShipped"
+	TypeShipmentDelivered        = "ShipmentDelivered"
+	TypeFulfilmentCancelled      = "FulfilmentCancelled"
+	TypeFulfilmentCancelRejected = "FulfilmentCancelRejected"
+	TypeFulfilmentDelayed        = "FulfilmentDelayed"
+	TypePurchaseOrderRaised      = "PurchaseOrderRaised"
+	TypePurchaseOrderReceived    = "PurchaseOrderReceived"
 )
 
 // AllocateFulfilmentOrder asks inventory to allocate stock to every item.
@@ -34,6 +51,9 @@ type AllocateFulfilmentOrder struct {
 	CartID string `json:"cartId,omitempty"`
 	Items  []Item `json:"items"`
 	ShipTo ShipTo `json:"shipTo"`
+	// DeliverySlot is the customer's chosen delivery window, free text
+	// such as "2026-12-02 18:00-20:00" (empty: the earliest).
+	DeliverySlot string `json:"deliverySlot,omitempty"`
 }
 
 // Item is a quantity of one SCM item code.
@@ -141,4 +161,103 @@ type ReservationReleased struct {
 	Qty      int    `json:"qty"`
 	BatchRef string `json:"batchref"`
 	Reason   string `json:"reason"`
+}
+
+// CancelFulfilmentOrder asks the SCM to stop fulfilling an order and undo
+// what it can: release the allocation, cancel cook tasks and any shipment
+// not yet shipped. Once shipped, it is refused (FulfilmentCancelRejected).
+type CancelFulfilmentOrder struct {
+	FulfilmentOrderID string `json:"fulfilmentOrderId"`
+	Reason            string `json:"reason,omitempty"`
+}
+
+// CookingStarted: the kitchen started cooking an item of the order (the
+// first task started moves the order to cooking).
+type CookingStarted struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	TaskID            string    `json:"taskId"`
+	ItemCode          string    `json:"itemCode"`
+	At                time.Time `json:"at"`
+}
+
+// FulfilmentCooked: every cook task of the order is done.
+type FulfilmentCooked struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	At                time.Time `json:"at"`
+}
+
+// ShippingInstructed: the order is allocated and cooked; the warehouse
+// has a shipment to pick and pack.
+type ShippingInstructed struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	ShipmentID        string    `json:"shipmentId"`
+	At                time.Time `json:"at"`
+}
+
+// ShipmentProgress is a warehouse step of a shipment: ShipmentPickedUp or
+// ShipmentPacked.
+type ShipmentProgress struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	ShipmentID        string    `json:"shipmentId"`
+	At                time.Time `json:"at"`
+}
+
+// ShipmentShipped: a carrier took the parcel.
+type ShipmentShipped struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	ShipmentID        string    `json:"shipmentId"`
+	DeliveryID        string    `json:"deliveryId"`
+	Carrier           string    `json:"carrier"`
+	TrackingNumber    string    `json:"trackingNumber"`
+	At                time.Time `json:"at"`
+}
+
+// ShipmentDelivered: the parcel reached the customer.
+type ShipmentDelivered struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	ShipmentID        string    `json:"shipmentId"`
+	DeliveryID        string    `json:"deliveryId"`
+	At                time.Time `json:"at"`
+}
+
+// FulfilmentCancelled: the SCM stopped the order and undid its stages
+// (Stage is how far it had got: ALLOCATED, COOKING, PICKED_UP, PACKED...).
+type FulfilmentCancelled struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	Stage             string    `json:"stage"`
+	Reason            string    `json:"reason,omitempty"`
+	At                time.Time `json:"at"`
+}
+
+// FulfilmentCancelRejected: too late to cancel (the parcel has shipped).
+type FulfilmentCancelRejected struct {
+	FulfilmentOrderID string `json:"fulfilmentOrderId"`
+	Stage             string `json:"stage"`
+	Reason            string `json:"reason"`
+}
+
+// FulfilmentDelayed: an order missed a deadline of its process (Stage is
+// the step it waits for, such as ALLOCATION); raised once per deadline.
+type FulfilmentDelayed struct {
+	FulfilmentOrderID string    `json:"fulfilmentOrderId"`
+	Stage             string    `json:"stage"`
+	Deadline          time.Time `json:"deadline"`
+	At                time.Time `json:"at"`
+}
+
+// PurchaseOrderRaised: purchasing ordered stock from a supplier (a
+// backorder, or available stock below the reorder point).
+type PurchaseOrderRaised struct {
+	PurchaseOrderID string `json:"purchaseOrderId"`
+	ItemCode        string `json:"itemCode"`
+	Quantity        int    `json:"quantity"`
+	Reason          string `json:"reason"`
+}
+
+// PurchaseOrderReceived: the stock arrived and is a batch now.
+type PurchaseOrderReceived struct {
+	PurchaseOrderID string `json:"purchaseOrderId"`
+	ItemCode        string `json:"itemCode"`
+	Quantity        int    `json:"quantity"`
+	BatchRef        string `json:"batchRef"`
 }

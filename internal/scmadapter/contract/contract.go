@@ -2,6 +2,8 @@
 // on topic "scmadapter": SCM progress translated back into order terms.
 package contract
 
+import "time"
+
 // Topic and source of the adapter's order-side events.
 const (
 	Topic  = "scmadapter"
@@ -10,8 +12,21 @@ const (
 
 // Event type names.
 const (
-	TypeOrderAllocated   = "OrderAllocated"
-	TypeOrderBackordered = "OrderBackordered"
+	TypeOrderAllocated            = "OrderAllocated"
+	TypeOrderBackordered          = "OrderBackordered"
+	TypeOrderProgressed           = "OrderProgressed"
+	TypeOrderFulfilmentCancelled  = "OrderFulfilmentCancelled"
+	TypeOrderCancellationRejected = "OrderCancellationRejected"
+	TypeOrderDelayed              = "OrderDelayed"
+)
+
+// Fulfilment stages after allocation, as order statuses.
+const (
+	StatusCooking   = "COOKING"
+	StatusPickedUp  = "PICKED_UP"
+	StatusPacked    = "PACKED"
+	StatusShipped   = "SHIPPED"
+	StatusDelivered = "DELIVERED"
 )
 
 // LineAllocation says which batch holds an order line.
@@ -42,4 +57,38 @@ type OrderBackordered struct {
 	Revision int64            `json:"revision"`
 	Lines    []LineAllocation `json:"lines"`
 	Missing  []MissingLine    `json:"missing"`
+}
+
+// OrderProgressed: the order reached a fulfilment stage (Status is one of
+// COOKING, PICKED_UP, PACKED, SHIPPED, DELIVERED). Stages arrive in order
+// per order, but a consumer must still ignore one at or behind its status.
+type OrderProgressed struct {
+	OrderID        string    `json:"orderId"`
+	Status         string    `json:"status"`
+	At             time.Time `json:"at"`
+	Carrier        string    `json:"carrier,omitempty"`
+	TrackingNumber string    `json:"trackingNumber,omitempty"`
+}
+
+// OrderFulfilmentCancelled: the SCM stopped the order's fulfilment and
+// undid its stages, after the order was cancelled.
+type OrderFulfilmentCancelled struct {
+	OrderID string    `json:"orderId"`
+	Stage   string    `json:"stage"`
+	At      time.Time `json:"at"`
+}
+
+// OrderCancellationRejected: the SCM could not stop the order (it had
+// shipped already).
+type OrderCancellationRejected struct {
+	OrderID string `json:"orderId"`
+	Stage   string `json:"stage"`
+	Reason  string `json:"reason"`
+}
+
+// OrderDelayed: the order missed a deadline of its fulfilment.
+type OrderDelayed struct {
+	OrderID  string    `json:"orderId"`
+	Stage    string    `json:"stage"`
+	Deadline time.Time `json:"deadline"`
 }
