@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/banchan/banchan/event"
 )
 
 // FieldError names one invalid field.
@@ -75,6 +77,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 				break
 			}
 		}
+	}
+	if p == nil && errors.Is(err, event.ErrConcurrency) {
+		// Every retry lost to another writer: the client may try again.
+		p = NewProblem(http.StatusConflict, "concurrent update, please retry: "+err.Error())
 	}
 	if p == nil {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
