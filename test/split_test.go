@@ -24,7 +24,7 @@ func TestSplitProcesses(t *testing.T) {
 		return start(t, service, append(args, extra...)...)
 	}
 	scm := run("scm")
-	run("scm-adapter")
+	run("scm-adapter", "--scm-url", scm.url())
 	ordering := run("ordering", "--scm-url", scm.url())
 	ctx := context.Background()
 	sc, oc := newClient(scm.url()), newClient(ordering.url())

@@ -11,13 +11,15 @@ import (
 )
 
 // StoreUnderTest is everything a store backend offers: the transactional
-// store with its log, checkpoints and dead letters. *sqlstore.Store
-// satisfies it.
+// store with its log, checkpoints, dead letters and the registry of
+// subscriptions with their backlog. *sqlstore.Store satisfies it.
 type StoreUnderTest interface {
 	event.Store
 	event.Log
 	event.Checkpoints
 	event.DeadLetterStore
+	event.SubscriptionRegistry
+	event.Backlog
 }
 
 // TestStore runs the store conformance suite. newStore must return a fresh,
@@ -40,6 +42,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) StoreUnderTest) {
 		{"DeadLettersOrderedByTime", testDeadLetterOrder},
 		{"OutboxCrashResume", testOutboxCrashResume},
 		{"OutboxRelayRun", testOutboxRelayRun},
+		{"SubscriptionBacklog", testSubscriptionBacklog},
+		{"OutboxRecoversLostBroker", testOutboxRecoversLostBroker},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -198,6 +198,19 @@ func (b *Broker) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Epoch identifies the stream's storage: its creation time in nanoseconds.
+// Restarts and configuration updates keep it; a stream created again (its
+// data directory lost, or the stream deleted) has a new one. The outbox
+// relay compares it with the last one it published to, to learn that the
+// broker lost the messages it held.
+func (b *Broker) Epoch(ctx context.Context) (int64, error) {
+	stream, err := b.js.Stream(ctx, b.cfg.Stream)
+	if err != nil {
+		return 0, fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+	}
+	return stream.CachedInfo().Created.UnixNano(), nil
+}
+
 // Close flushes pending acknowledgements and closes the connection if the
 // broker opened it.
 func (b *Broker) Close() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"testing"
 	"time"
 
@@ -85,5 +86,42 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := (natsjs.Config{Stream: "S", Prefix: "a.b"}).Validate(); err != nil {
 		t.Errorf("valid config rejected: %v", err)
+	}
+}
+
+// epochOf starts an embedded server on dir, opens the broker (creating the
+// stream if it is not there) and returns the stream's epoch.
+func epochOf(t *testing.T, dir string) int64 {
+	t.Helper()
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: dir, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	b, err := natsjs.Connect(context.Background(), "", natsjs.Config{}, nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	epoch, err := b.Epoch(context.Background())
+	if err != nil || epoch == 0 {
+		t.Fatalf("epoch = %d, %v; want a creation time", epoch, err)
+	}
+	return epoch
+}
+
+// TestEpoch checks that the stream's epoch survives a restart on the same
+// storage and changes when the storage is lost.
+func TestEpoch(t *testing.T) {
+	dir := t.TempDir()
+	first := epochOf(t, dir)
+	if again := epochOf(t, dir); again != first {
+		t.Errorf("epoch after a restart = %d, want %d", again, first)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if lost := epochOf(t, dir); lost == first {
+		t.Errorf("epoch after the storage was deleted = %d, the same as before", lost)
 	}
 }

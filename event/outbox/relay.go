@@ -5,6 +5,12 @@
 // checkpoint; after a crash it resumes from the checkpoint. Envelopes
 // published twice that way carry the same id, which the broker deduplicates
 // and consumers' inboxes ignore.
+//
+// A broker that can tell the incarnation of its storage (an Epoch method,
+// as natsjs.Broker has) lets the relay notice on resume that it lost its
+// data; the relay then republishes from the log what subscriptions have not
+// yet acknowledged (the log's event.Backlog; without one, the whole log up
+// to the checkpoint) before it goes on from the checkpoint.
 package outbox
 
 import (
@@ -51,13 +57,14 @@ func (c *Config) defaults() {
 
 // Relay publishes the log to a broker.
 type Relay struct {
-	cfg       Config
-	log       event.Log
-	cp        event.Checkpoints
-	pub       event.Publisher
-	position  atomic.Int64
-	published atomic.Int64
-	resumed   atomic.Bool // position has been loaded from the checkpoint
+	cfg         Config
+	log         event.Log
+	cp          event.Checkpoints
+	pub         event.Publisher
+	position    atomic.Int64
+	published   atomic.Int64
+	republished atomic.Int64
+	resumed     atomic.Bool // position has been loaded from the checkpoint
 }
 
 // New builds a relay.
@@ -75,10 +82,14 @@ func (r *Relay) Position() int64 { return r.position.Load() }
 // Published counts envelopes published since start.
 func (r *Relay) Published() int64 { return r.published.Load() }
 
+// Republished counts envelopes republished since start because the broker
+// had lost its data.
+func (r *Relay) Republished() int64 { return r.republished.Load() }
+
 // Run relays until ctx is done, then makes one last attempt to publish what
 // is committed (bounded by a short timeout).
 func (r *Relay) Run(ctx context.Context) error {
-	if err := r.resume(ctx); err != nil {
+	if err := r.resumeRetrying(ctx); err != nil {
 		return err
 	}
 	backoff := 50 * time.Millisecond
@@ -129,12 +140,34 @@ func (r *Relay) Flush(ctx context.Context) error {
 	}
 }
 
+// resumeRetrying resumes, retrying with backoff while the store or the
+// broker fails, until ctx ends.
+func (r *Relay) resumeRetrying(ctx context.Context) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := r.resume(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		r.cfg.Logger.Warn("outbox relay: resume failed, will retry", "err", err, "in", backoff)
+		if !sleep(ctx, backoff) {
+			return err
+		}
+		backoff = min(backoff*2, r.cfg.MaxBackoff)
+	}
+}
+
 // resume starts from the checkpoint, where the last relay of this name
-// stopped; without it a fresh relay would publish the whole log again.
+// stopped; without it a fresh relay would publish the whole log again. If
+// the broker lost its data since, what lies before the checkpoint and is
+// not yet acknowledged is published again first.
 func (r *Relay) resume(ctx context.Context) error {
 	pos, err := r.cp.Checkpoint(ctx, r.cfg.Name)
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	if err := r.recover(ctx, pos); err != nil {
+		return err
 	}
 	r.position.Store(pos)
 	r.resumed.Store(true)

@@ -29,6 +29,8 @@ var Dialect = sqlstore.Dialect{
 	LockKey:        "SELECT pg_advisory_xact_lock(hashtext(?))",
 }
 
+// schema is the toolkit's DDL as migration steps: new steps are appended,
+// applied ones never change. Step 2 is the subscription registry.
 var schema = []string{`
 CREATE TABLE event_log (
 	position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -68,6 +70,12 @@ CREATE TABLE event_dead_letters (
 	failed_at    TEXT NOT NULL,
 	payload      BYTEA NOT NULL,
 	UNIQUE (subscription, message_key)
+);`, `
+CREATE TABLE event_subscriptions (
+	name  TEXT NOT NULL,
+	topic TEXT NOT NULL,
+	type  TEXT NOT NULL,
+	PRIMARY KEY (name, topic, type)
 );`}
 
 // Options configure Open.

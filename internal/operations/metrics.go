@@ -15,6 +15,7 @@ import (
 type RelayStats interface {
 	Position() int64
 	Published() int64
+	Republished() int64
 }
 
 // Counters is a component with counters of its own (such as a Redis
@@ -70,6 +71,8 @@ func (m Metrics) serve(w http.ResponseWriter, r *http.Request) {
 		per(func(s event.ConsumerStats) int64 { return s.Skipped })...)
 	metric("banchan_outbox_published_total", "counter", "Events the relay published since start.",
 		fmt.Sprintf(" %d", m.Relay.Published()))
+	metric("banchan_outbox_republished_total", "counter", "Events republished since start because the broker had lost its data.",
+		fmt.Sprintf(" %d", m.Relay.Republished()))
 	metric("banchan_outbox_relay_position", "gauge", "Last event log position the relay published.",
 		fmt.Sprintf(" %d", m.Relay.Position()))
 	m.extra(metric)

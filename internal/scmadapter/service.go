@@ -5,12 +5,14 @@ package scmadapter
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/banchan/banchan/event"
 	ordering "github.com/banchan/banchan/internal/ordering/contract"
 	scm "github.com/banchan/banchan/internal/scm/contract"
 	"github.com/banchan/banchan/internal/scmadapter/adapters"
 	"github.com/banchan/banchan/internal/scmadapter/app"
+	"github.com/banchan/banchan/internal/scmadapter/ports"
 )
 
 // Name of the service (and of its subscription).
@@ -25,14 +27,22 @@ type Migrator interface {
 type Service struct {
 	store event.Store
 	app   *app.App
+	log   *slog.Logger
 }
 
-// New builds the adapter and migrates its tables.
-func New(ctx context.Context, store event.Store, m Migrator, log *slog.Logger) (*Service, error) {
-	if err := m.Migrate(ctx, "scmadapter", adapters.Migrations); err != nil {
+// New builds the adapter and migrates its tables. The catalog answers
+// whether the SCM knows an item (nil: trust every mapping).
+func New(ctx context.Context, store event.Store, m Migrator, catalog app.Catalog, log *slog.Logger) (*Service, error) {
+	steps := append(append([]string(nil), adapters.Migrations...), adapters.OrderMigrations...)
+	if err := m.Migrate(ctx, "scmadapter", steps); err != nil {
 		return nil, err
 	}
-	return &Service{store: store, app: app.New(log)}, nil
+	return &Service{store: store, app: app.New(catalog, log), log: log}, nil
+}
+
+// Routes registers the operators' API of the SKU mapping table.
+func (s *Service) Routes(mux *http.ServeMux) {
+	ports.HTTP{Store: s.store, Mappings: s.app.Mappings(), Log: s.log}.Register(mux)
 }
 
 // Topics the adapter subscribes to.
@@ -43,4 +53,13 @@ func (s *Service) Bind(c *event.Consumer) {
 	c.Handle(ordering.TypeOrderPlaced, event.WithInbox(s.store, c.Name(), event.Typed(s.app.OrderPlaced)))
 	c.Handle(scm.TypeFulfilmentAllocated, event.WithInbox(s.store, c.Name(), event.Typed(s.app.FulfilmentAllocated)))
 	c.Handle(scm.TypeFulfilmentBackordered, event.WithInbox(s.store, c.Name(), event.Typed(s.app.FulfilmentBackordered)))
+	c.Handle(ordering.TypeOrderCancelled, event.WithInbox(s.store, c.Name(), event.Typed(s.app.OrderCancelled)))
+	c.Handle(scm.TypeCookingStarted, event.WithInbox(s.store, c.Name(), event.Typed(s.app.CookingStarted)))
+	c.Handle(scm.TypeShipmentPickedUp, event.WithInbox(s.store, c.Name(), event.Typed(s.app.ShipmentPickedUp)))
+	c.Handle(scm.TypeShipmentPacked, event.WithInbox(s.store, c.Name(), event.Typed(s.app.ShipmentPacked)))
+	c.Handle(scm.TypeShipmentShipped, event.WithInbox(s.store, c.Name(), event.Typed(s.app.ShipmentShipped)))
+	c.Handle(scm.TypeShipmentDelivered, event.WithInbox(s.store, c.Name(), event.Typed(s.app.ShipmentDelivered)))
+	c.Handle(scm.TypeFulfilmentCancelled, event.WithInbox(s.store, c.Name(), event.Typed(s.app.FulfilmentCancelled)))
+	c.Handle(scm.TypeFulfilmentCancelRejected, event.WithInbox(s.store, c.Name(), event.Typed(s.app.FulfilmentCancelRejected)))
+	c.Handle(scm.TypeFulfilmentDelayed, event.WithInbox(s.store, c.Name(), event.Typed(s.app.FulfilmentDelayed)))
 }

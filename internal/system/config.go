@@ -40,8 +40,16 @@ type Config struct {
 	Workers         int
 	ShutdownTimeout time.Duration
 	ReservationTTL  time.Duration
-	LogLevel        string
-	LogFormat       string
+	// AllocationDeadline is how long an order may wait for allocation
+	// before the SCM raises FulfilmentDelayed.
+	AllocationDeadline time.Duration
+	// Simulate drives the kitchen, warehouse and delivery steps with random
+	// delays in [SimulateMinDelay, SimulateMaxDelay] and seeds demo batches.
+	Simulate         bool
+	SimulateMinDelay time.Duration
+	SimulateMaxDelay time.Duration
+	LogLevel         string
+	LogFormat        string
 	// NoSync turns off fsync in embedded mode (benchmarks of the cost only).
 	NoSync bool
 	// NoGroupCommit commits every SQLite transaction on its own (benchmarks
@@ -54,7 +62,8 @@ func Default() Config {
 	return Config{HTTP: "127.0.0.1:8080", DataDir: "./data", Services: []string{"all"},
 		NATSStream: "BANCHAN", NATSPrefix: "banchan", NATSReplicas: 1, PostgresSchema: "banchan",
 		MaxDeliveries: 5, RetryBase: time.Second, RetryMax: time.Minute, AckWait: 10 * time.Second,
-		Workers: 8, ShutdownTimeout: 15 * time.Second, ReservationTTL: 15 * time.Minute, LogLevel: "info", LogFormat: "text"}
+		Workers: 8, ShutdownTimeout: 15 * time.Second, ReservationTTL: 15 * time.Minute, LogLevel: "info", LogFormat: "text",
+		AllocationDeadline: 10 * time.Minute, SimulateMinDelay: 300 * time.Millisecond, SimulateMaxDelay: 1500 * time.Millisecond}
 }
 
 // envPrefix starts every environment variable.
@@ -90,6 +99,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	num(&c.Workers, "workers", "concurrent handlers per subscription")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", "time to finish in-flight work on SIGTERM")
 	dur(&c.ReservationTTL, "reservation-ttl", "how long a cart's reservation holds stock")
+	dur(&c.AllocationDeadline, "allocation-deadline", "how long an order may wait for stock before FulfilmentDelayed is raised")
+	fs.BoolVar(&c.Simulate, "simulate", c.Simulate, "drive kitchen, warehouse and delivery steps by themselves and seed demo batches (a first look; off by default)"+envNote("simulate"))
+	dur(&c.SimulateMinDelay, "simulate-min-delay", "with --simulate: shortest delay before each step")
+	dur(&c.SimulateMaxDelay, "simulate-max-delay", "with --simulate: longest delay before each step")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text or json")
 }
@@ -179,15 +192,18 @@ func (c Config) Validate() error {
 	checkURL("postgres-url", c.PostgresURL, "postgres", "postgresql")
 	checkURL("scm-url", c.SCMURL, "http", "https")
 	checkURL("redis-url", c.RedisURL, "redis", "rediss")
-	if c.Runs("ordering") && !c.Runs("scm") && c.SCMURL == "" {
-		bad("--scm-url: required when ordering runs without scm in this process")
+	if (c.Runs("ordering") || c.Runs("scm-adapter")) && !c.Runs("scm") && c.SCMURL == "" {
+		bad("--scm-url: required when ordering or scm-adapter runs without scm in this process")
 	}
 	if c.MaxDeliveries < 1 || c.Workers < 1 || c.NATSReplicas < 1 {
 		bad("--max-deliveries, --workers and --nats-replicas must be at least 1")
 	}
 	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.AckWait < time.Second || c.ShutdownTimeout <= 0 ||
-		c.ReservationTTL < time.Second {
-		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s")
+		c.ReservationTTL < time.Second || c.AllocationDeadline < time.Second {
+		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s, --allocation-deadline >= 1s")
+	}
+	if c.SimulateMinDelay < 0 || c.SimulateMaxDelay < c.SimulateMinDelay || c.SimulateMaxDelay > time.Hour {
+		bad("--simulate-min-delay %s, --simulate-max-delay %s: want 0 <= min <= max <= 1h", c.SimulateMinDelay, c.SimulateMaxDelay)
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
@@ -227,7 +243,8 @@ func (c Config) LogAttrs() []any {
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
 		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
-		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "log_level", c.LogLevel, "log_format", c.LogFormat}
+		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL,
+		"allocation_deadline", c.AllocationDeadline, "simulate", c.Simulate, "log_level", c.LogLevel, "log_format", c.LogFormat}
 }
 
 func orDefault(v, d string) string {

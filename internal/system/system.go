@@ -148,20 +148,24 @@ func (s *System) wire(ctx context.Context) error {
 		svc.Routes(s.mux)
 		services[scm.Name], catalog = svc, svc.KnownSKU
 	}
+	// The SCM's catalog, asked by ordering (does a SKU exist?) and by the
+	// adapter (does the SCM know an item?): in process when scm runs here,
+	// else over its REST API.
+	var cat interface {
+		Known(context.Context, string) (bool, error)
+	} = &knownSKUs{next: catalog}
+	if catalog == nil {
+		cat = newHTTPCatalog(s.cfg.SCMURL)
+	}
 	if s.cfg.Runs(scmadapter.Name) {
-		svc, err := scmadapter.New(ctx, s.store, s.store, s.log.With("service", scmadapter.Name))
+		svc, err := scmadapter.New(ctx, s.store, s.store, cat, s.log.With("service", scmadapter.Name))
 		if err != nil {
 			return err
 		}
+		svc.Routes(s.mux)
 		services[scmadapter.Name] = svc
 	}
 	if s.cfg.Runs(ordering.Name) {
-		var cat interface {
-			Known(context.Context, string) (bool, error)
-		} = &knownSKUs{next: catalog}
-		if catalog == nil {
-			cat = newHTTPCatalog(s.cfg.SCMURL)
-		}
 		svc, err := ordering.New(ctx, s.store, s.store, cat, s.log.With("service", ordering.Name))
 		if err != nil {
 			return err
@@ -173,7 +177,7 @@ func (s *System) wire(ctx context.Context) error {
 		return err
 	}
 	for name, svc := range services {
-		if err := s.subscribe(name, svc); err != nil {
+		if err := s.subscribe(ctx, name, svc); err != nil {
 			return err
 		}
 	}
@@ -191,7 +195,11 @@ func (s *System) wire(ctx context.Context) error {
 	return nil
 }
 
-func (s *System) subscribe(name string, svc service) error {
+// subscribe builds the consumer of a service's durable subscription and
+// registers what it handles in the store, so that a relay (in this process
+// or another sharing the store) knows what the subscription still waits for
+// if the broker loses its data.
+func (s *System) subscribe(ctx context.Context, name string, svc service) error {
 	c, err := event.NewConsumer(event.ConsumerConfig{Name: name, Topics: svc.Topics(), Workers: s.cfg.Workers,
 		AckWait: s.cfg.AckWait, MaxDeliveries: s.cfg.MaxDeliveries, BaseDelay: s.cfg.RetryBase,
 		MaxDelay: s.cfg.RetryMax, Logger: s.log.With("service", name)}, s.broker, s.store)
@@ -199,6 +207,9 @@ func (s *System) subscribe(name string, svc service) error {
 		return err
 	}
 	svc.Bind(c)
+	if err := s.store.RegisterSubscription(ctx, name, svc.Topics(), c.Types()); err != nil {
+		return err
+	}
 	s.consumers[name] = c
 	return nil
 }

@@ -58,3 +58,53 @@ func (Mappings) ReverseLookup(ctx context.Context, q event.Querier, itemCode str
 	}
 	return sku, true, nil
 }
+
+// Put stores a mapping, replacing the SKU's previous one.
+func (Mappings) Put(ctx context.Context, q event.Querier, m Mapping) error {
+	physical := 0
+	if m.Physical {
+		physical = 1
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO scmadapter_sku_map (sku, item_code, physical) VALUES (?, ?, ?)
+		ON CONFLICT (sku) DO UPDATE SET item_code = excluded.item_code, physical = excluded.physical`,
+		m.SKU, m.ItemCode, physical)
+	if err != nil {
+		return fmt.Errorf("sku mapping %s: %w", m.SKU, err)
+	}
+	return nil
+}
+
+// Delete removes a SKU's mapping, or reports event.ErrNotFound.
+func (Mappings) Delete(ctx context.Context, q event.Querier, sku string) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM scmadapter_sku_map WHERE sku = ?`, sku)
+	if err != nil {
+		return fmt.Errorf("sku mapping %s: %w", sku, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sku mapping %s: %w", sku, event.ErrNotFound)
+	}
+	return nil
+}
+
+// List returns the mappings in SKU order, after the SKU `after`.
+func (Mappings) List(ctx context.Context, q event.Querier, after string, limit int) ([]Mapping, error) {
+	rows, err := q.QueryContext(ctx, `SELECT sku, item_code, physical FROM scmadapter_sku_map
+		WHERE sku > ? ORDER BY sku LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sku mappings: %w", err)
+	}
+	defer rows.Close()
+	out := []Mapping{}
+	for rows.Next() {
+		var m Mapping
+		var physical int
+		if err := rows.Scan(&m.SKU, &m.ItemCode, &physical); err != nil {
+			return nil, fmt.Errorf("sku mappings: %w", err)
+		}
+		m.Physical = physical == 1
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -16,24 +17,60 @@ import (
 	out "github.com/banchan/banchan/internal/scmadapter/contract"
 )
 
+// Catalog answers whether the SCM knows an item code (a query: in process,
+// or over the SCM's REST API).
+type Catalog interface {
+	Known(ctx context.Context, itemCode string) (bool, error)
+}
+
 // App is the adapter.
 type App struct {
-	maps adapters.Mappings
-	log  *slog.Logger
+	maps    adapters.Mappings
+	orders  adapters.Orders
+	catalog Catalog
+	log     *slog.Logger
 }
 
-// New builds the adapter.
-func New(log *slog.Logger) *App { return &App{log: log} }
+// New builds the adapter; a nil catalog trusts every mapping.
+func New(catalog Catalog, log *slog.Logger) *App { return &App{catalog: catalog, log: log} }
+
+// Mappings is the SKU mapping table (for the operators' API).
+func (a *App) Mappings() adapters.Mappings { return a.maps }
 
 // mapping returns how a SKU appears in the SCM: the table's entry, or by
-// default the same code, physical unless it is a gift card.
+// default the same code, physical unless it is a gift card. A physical
+// item the SCM does not know cannot be translated: that is permanent until
+// an operator fixes the mapping, so the message goes to the dead letters
+// (and is redriven after the fix).
 func (a *App) mapping(ctx context.Context, q event.Querier, sku string) (adapters.Mapping, error) {
-	m, ok, err := a.maps.Lookup(ctx, q, sku)
-	if err != nil || ok {
+	m, explicit, err := a.maps.Lookup(ctx, q, sku)
+	if err != nil {
 		return m, err
 	}
-	return adapters.Mapping{SKU: sku, ItemCode: sku, Physical: !strings.HasPrefix(strings.ToUpper(sku), "GIFT")}, nil
+	if !explicit {
+		m = adapters.Mapping{SKU: sku, ItemCode: sku, Physical: !IsGiftCard(sku)}
+	}
+	if !m.Physical || a.catalog == nil {
+		return m, nil
+	}
+	known, err := a.catalog.Known(ctx, m.ItemCode)
+	if err != nil {
+		return m, fmt.Errorf("sku %s: ask the SCM about item %s: %w", sku, m.ItemCode, err)
+	}
+	if known {
+		return m, nil
+	}
+	if explicit {
+		return m, event.Permanent(fmt.Errorf("SKU %s maps to SCM item %s, which the SCM does not know: "+
+			"fix the mapping (PUT /v1/sku-mappings/%s) and redrive", sku, m.ItemCode, sku))
+	}
+	return m, event.Permanent(fmt.Errorf("no SKU mapping for %s and the SCM has no item %s: "+
+		"add one (PUT /v1/sku-mappings/%s) and redrive", sku, sku, sku))
 }
+
+// IsGiftCard reports whether a SKU is a gift card by default (no mapping):
+// a non-physical item the SCM never sees.
+func IsGiftCard(sku string) bool { return strings.HasPrefix(strings.ToUpper(sku), "GIFT") }
 
 func (a *App) skuOf(ctx context.Context, q event.Querier, itemCode string) (string, error) {
 	sku, ok, err := a.maps.ReverseLookup(ctx, q, itemCode)
@@ -49,7 +86,11 @@ func (a *App) OrderPlaced(ctx context.Context, tx event.Tx, env event.Envelope, 
 	if o.ID == "" {
 		return event.Permanent(errMissing("OrderPlaced.id"))
 	}
-	cmd := contract.AllocateFulfilmentOrder{FulfilmentOrderID: o.ID, CartID: o.CartID, ShipTo: shipTo(o.DeliveryAddress)}
+	if cancelled, err := a.orders.Cancelled(ctx, tx, o.ID); err != nil || cancelled {
+		return err // cancelled before it reached the SCM: nothing to fulfil
+	}
+	cmd := contract.AllocateFulfilmentOrder{FulfilmentOrderID: o.ID, CartID: o.CartID,
+		ShipTo: shipTo(o.DeliveryAddress), DeliverySlot: o.DeliverySlot}
 	for _, l := range o.Lines {
 		m, err := a.mapping(ctx, tx, l.SKU)
 		if err != nil {
@@ -68,6 +109,9 @@ func (a *App) OrderPlaced(ctx context.Context, tx event.Tx, env event.Envelope, 
 		return err
 	}
 	next.Stream = "scmadapter/order-" + o.ID
+	if err := a.orders.Forwarded(ctx, tx, o.ID); err != nil {
+		return err
+	}
 	return tx.Append(ctx, next.CausedBy(env))
 }
 
