@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/projection"
 )
 
 // RelayStats is what the metrics read of the outbox relay.
@@ -35,7 +36,9 @@ type Metrics struct {
 	// Extra components' counters by component name, each shown as
 	// banchan_<name>_total{component="<component>"}.
 	Extra map[string]Counters
-	Log   *slog.Logger
+	// Projections, if set, adds each read model's checkpoint and lag.
+	Projections *projection.Runner
+	Log         *slog.Logger
 }
 
 // Register adds the route to mux.
@@ -76,6 +79,7 @@ func (m Metrics) serve(w http.ResponseWriter, r *http.Request) {
 	metric("banchan_outbox_relay_position", "gauge", "Last event log position the relay published.",
 		fmt.Sprintf(" %d", m.Relay.Position()))
 	m.extra(metric)
+	m.projections(r.Context(), metric)
 	head, dead, err := m.storeFigures(r.Context())
 	if err != nil {
 		m.Log.Warn("metrics", "err", err)
@@ -115,4 +119,30 @@ func (m Metrics) extra(metric func(name, typ, help string, samples ...string)) {
 		sort.Strings(samples[n])
 		metric("banchan_"+n+"_total", "counter", "Counted by the component in the label.", samples[n]...)
 	}
+}
+
+// projections writes each projection's live checkpoint and lag, and the
+// progress of a rebuild under way.
+func (m Metrics) projections(ctx context.Context, metric func(name, typ, help string, samples ...string)) {
+	if m.Projections == nil {
+		return
+	}
+	all, err := m.Projections.StatusAll(ctx)
+	if err != nil {
+		m.Log.Warn("metrics: projections", "err", err)
+		return
+	}
+	var pos, lag, rebuild, applied []string
+	for _, s := range all {
+		l := fmt.Sprintf("{projection=%q}", s.Name)
+		pos, lag = append(pos, fmt.Sprintf("%s %d", l, s.Live.Position)), append(lag, fmt.Sprintf("%s %d", l, s.Lag))
+		applied = append(applied, fmt.Sprintf("%s %d", l, s.Stats.Applied))
+		if s.Rebuild != nil {
+			rebuild = append(rebuild, fmt.Sprintf("%s %d", l, s.Rebuild.Lag))
+		}
+	}
+	metric("banchan_projection_position", "gauge", "Log position the live read model has applied.", pos...)
+	metric("banchan_projection_lag", "gauge", "Log positions the live read model is behind the head.", lag...)
+	metric("banchan_projection_applied_total", "counter", "Events applied by this process's projection runner.", applied...)
+	metric("banchan_projection_rebuild_lag", "gauge", "Log positions a rebuild under way is behind the head.", rebuild...)
 }

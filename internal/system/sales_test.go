@@ -125,6 +125,9 @@ func TestSalesFiguresAndCustomerCounts(t *testing.T) {
 		t.Errorf("top customer: %+v, want c-2", top.Items)
 	}
 	e.JSON("GET", "/v1/sales/customers/nobody", "", http.StatusNotFound, nil)
+	if _, m := e.Do("GET", "/metrics", "", nil); !strings.Contains(string(m), `banchan_projection_lag{projection="sales"} 0`) {
+		t.Errorf("metrics lack the sales projection's lag:\n%s", m)
+	}
 }
 
 func TestSalesBadQueries(t *testing.T) {

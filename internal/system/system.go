@@ -220,7 +220,8 @@ func (s *System) routes() {
 	if s.projections != nil {
 		operations.Projections{Runner: s.projections, Log: s.log}.Register(s.mux)
 	}
-	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(), Log: s.log}.Register(s.mux)
+	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(),
+		Projections: s.projections, Log: s.log}.Register(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
