@@ -56,10 +56,15 @@ func TestMalformedMessagesAreDeadLetteredAndTheConsumerLivesOn(t *testing.T) {
 	publishRaw(t, e, "banchan.ordering.OrderPlaced", raw)
 
 	var dls []deadLetterView
-	e.Eventually(10*time.Second, "two dead letters", func() bool { dls = deadLetters(e); return len(dls) == 2 })
+	// Both subscriptions of ordering's topic (the adapter, and ordering's
+	// own customer tally) dead-letter each bad message.
+	e.Eventually(10*time.Second, "four dead letters", func() bool { dls = deadLetters(e); return len(dls) == 4 })
 	handlers := map[string]deadLetterView{}
 	for _, d := range dls {
 		handlers[d.Handler] = d
+	}
+	if _, ok := handlers["ordering/OrderPlaced"]; !ok {
+		t.Errorf("ordering's own subscription kept no dead letter: %+v", handlers)
 	}
 	if d, ok := handlers["scm-adapter/decode"]; !ok || d.Raw != "{not json" || d.Attempts != 1 {
 		t.Errorf("undecodable message: %+v, want a decode dead letter with its raw bytes after 1 attempt", handlers)

@@ -14,7 +14,12 @@ import (
 	"github.com/banchan/banchan/internal/ordering/domain"
 )
 
-// Migrations create the ordering tables.
+// Migrations create the ordering tables. Append new steps; never edit one
+// that has shipped. Step 2 adds placed_ns (placedAt in Unix nanoseconds) for
+// paging a customer's orders newest first: the text placed_at does not sort
+// by time (RFC 3339 with trimmed fractions). Orders stored before step 2
+// keep 0 and sort as the oldest, which they are, in id order (UUIDv7 ids
+// sort by creation time).
 var Migrations = []string{`
 CREATE TABLE ordering_orders (
 	id           TEXT PRIMARY KEY,
@@ -32,7 +37,9 @@ CREATE TABLE ordering_idempotency (
 	order_id     TEXT NOT NULL,
 	response     TEXT NOT NULL,
 	created_at   TEXT NOT NULL
-);`}
+);`, `
+ALTER TABLE ordering_orders ADD COLUMN placed_ns BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX ordering_orders_customer_recent ON ordering_orders (customer_id, placed_ns, id);`}
 
 // ErrNotFound reports an unknown order.
 var ErrNotFound = errors.New("order not found")
@@ -47,8 +54,9 @@ func (Orders) Insert(ctx context.Context, tx event.Querier, o domain.Order) erro
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO ordering_orders
-		(id, customer_id, status, total_amount, placed_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.CustomerID, string(o.Status), o.TotalAmount, ts(o.PlacedAt), ts(o.UpdatedAt), string(doc))
+		(id, customer_id, status, total_amount, placed_at, updated_at, doc, placed_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.CustomerID, string(o.Status), o.TotalAmount, ts(o.PlacedAt), ts(o.UpdatedAt), string(doc),
+		o.PlacedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("insert order %s: %w", o.ID, err)
 	}

@@ -21,28 +21,31 @@ type Catalog interface {
 
 // App is the ordering application.
 type App struct {
-	store   event.Store
-	catalog Catalog
-	orders  adapters.Orders
-	idem    adapters.Idempotency
-	now     func() time.Time
-	newID   func() string
-	log     *slog.Logger
+	store     event.Store
+	catalog   Catalog
+	orders    adapters.Orders
+	idem      adapters.Idempotency
+	customers *adapters.Customers
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
 }
 
 // Config holds App's dependencies.
 type Config struct {
 	Store   event.Store
 	Catalog Catalog
-	Now     func() time.Time
-	NewID   func() string
-	Logger  *slog.Logger
+	// Customers keeps the event-sourced customer aggregates.
+	Customers *adapters.Customers
+	Now       func() time.Time
+	NewID     func() string
+	Logger    *slog.Logger
 }
 
 // New builds the application.
 func New(cfg Config) (*App, error) {
-	if cfg.Store == nil || cfg.Catalog == nil {
-		return nil, errors.New("ordering: needs a store and a catalog")
+	if cfg.Store == nil || cfg.Catalog == nil || cfg.Customers == nil {
+		return nil, errors.New("ordering: needs a store, a catalog and the customers")
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
@@ -53,5 +56,6 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &App{store: cfg.Store, catalog: cfg.Catalog, now: cfg.Now, newID: cfg.NewID, log: cfg.Logger}, nil
+	return &App{store: cfg.Store, catalog: cfg.Catalog, customers: cfg.Customers, now: cfg.Now, newID: cfg.NewID,
+		log: cfg.Logger}, nil
 }

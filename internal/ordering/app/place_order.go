@@ -53,17 +53,8 @@ func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (Placed, error) {
 }
 
 func (a *App) place(ctx context.Context, tx event.Tx, cmd PlaceOrder) (Placed, error) {
-	if cmd.Key != "" {
-		prev, ok, err := a.idem.Get(ctx, tx, cmd.Key)
-		if err != nil {
-			return Placed{}, err
-		}
-		if ok && prev.RequestHash != cmd.RequestHash {
-			return Placed{}, fmt.Errorf("key %q: %w", cmd.Key, ErrIdempotencyMismatch)
-		}
-		if ok {
-			return Placed{OrderID: prev.OrderID, Body: prev.Response, Replayed: true}, nil
-		}
+	if prev, ok, err := a.replay(ctx, tx, cmd.Key, cmd.RequestHash); err != nil || ok {
+		return Placed{OrderID: prev.OrderID, Body: prev.Response, Replayed: ok}, err
 	}
 	o := domain.NewOrder(a.newID(), cmd.Request, a.now())
 	body, err := json.Marshal(o)
@@ -74,34 +65,60 @@ func (a *App) place(ctx context.Context, tx event.Tx, cmd PlaceOrder) (Placed, e
 		return Placed{}, err
 	}
 	env, err := orderPlaced(o)
-	env = env.Traced(ctx)
 	if err != nil {
 		return Placed{}, err
 	}
-	if err := tx.Append(ctx, env); err != nil {
+	if err := tx.Append(ctx, env.Traced(ctx)); err != nil {
 		return Placed{}, err
 	}
-	if cmd.Key != "" {
-		rec := adapters.IdempotentResponse{RequestHash: cmd.RequestHash, OrderID: o.ID, Response: body}
-		if err := a.idem.Put(ctx, tx, cmd.Key, rec, o.PlacedAt); err != nil {
-			return Placed{}, err
-		}
+	if err := a.remember(ctx, tx, cmd.Key, cmd.RequestHash, o.ID, body); err != nil {
+		return Placed{}, err
 	}
 	return Placed{OrderID: o.ID, Body: body}, nil
 }
 
-func orderPlaced(o domain.Order) (event.Envelope, error) {
-	lines := make([]contract.Line, len(o.Lines))
-	for i, l := range o.Lines {
-		lines[i] = contract.Line{SKU: l.SKU, Qty: l.Qty, UnitPrice: l.UnitPrice}
+// replay returns the first answer recorded for an Idempotency-Key (ok) and
+// refuses the key with another request; no key means no replay.
+func (a *App) replay(ctx context.Context, tx event.Tx, key, hash string) (adapters.IdempotentResponse, bool, error) {
+	if key == "" {
+		return adapters.IdempotentResponse{}, false, nil
 	}
+	prev, ok, err := a.idem.Get(ctx, tx, key)
+	if err != nil {
+		return prev, false, err
+	}
+	if ok && prev.RequestHash != hash {
+		return adapters.IdempotentResponse{}, false, fmt.Errorf("key %q: %w", key, ErrIdempotencyMismatch)
+	}
+	return prev, ok, nil
+}
+
+// remember records the answer given for an Idempotency-Key, if any.
+func (a *App) remember(ctx context.Context, tx event.Tx, key, hash, orderID string, body []byte) error {
+	if key == "" {
+		return nil
+	}
+	rec := adapters.IdempotentResponse{RequestHash: hash, OrderID: orderID, Response: body}
+	return a.idem.Put(ctx, tx, key, rec, a.now())
+}
+
+func orderPlaced(o domain.Order) (event.Envelope, error) {
 	a := o.DeliveryAddress
-	data := contract.OrderPlaced{ID: o.ID, CustomerID: o.CustomerID, Lines: lines, TotalAmount: o.TotalAmount,
+	data := contract.OrderPlaced{ID: o.ID, CustomerID: o.CustomerID, Lines: contractLines(o), TotalAmount: o.TotalAmount,
 		DeliveryAddress: contract.Address{Name: a.Name, Line1: a.Line1, Line2: a.Line2, Postcode: a.Postcode, Phone: a.Phone},
 		PlacedAt:        o.PlacedAt, CartID: o.CartID}
 	env, err := event.New(contract.Topic, contract.TypeOrderPlaced, contract.Source, o.ID, data)
 	env.Stream = "ordering/order-" + o.ID
 	return env, err
+}
+
+// contractLines are the order's lines in the published language.
+func contractLines(o domain.Order) []contract.Line {
+	lines := make([]contract.Line, len(o.Lines))
+	for i, l := range o.Lines {
+		lines[i] = contract.Line{SKU: l.SKU, Qty: l.Qty, UnitPrice: l.UnitPrice}
+	}
+	return lines
 }
 
 func (a *App) checkSKUs(ctx context.Context, lines []domain.Line) error {

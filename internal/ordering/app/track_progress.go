@@ -26,11 +26,10 @@ func (a *App) OrderBackordered(ctx context.Context, tx event.Tx, env event.Envel
 }
 
 // allocation applies the SCM's allocation news. Late or repeated news
-// changes nothing (see Order.ApplyAllocation); an unknown order can never
-// be fixed by retrying, so it is permanent.
+// changes nothing (see Order.ApplyAllocation).
 func (a *App) allocation(ctx context.Context, tx event.Tx, env event.Envelope, id string, next domain.Status,
 	rev int64, reason string, lines []adapter.LineAllocation) error {
-	err := a.orders.Update(ctx, tx, id, func(o *domain.Order) error {
+	return a.updateOrder(ctx, tx, id, func(o *domain.Order) error {
 		if rev != 0 && rev <= o.AllocationRevision {
 			a.log.Info("late allocation news ignored", "order", id, "revision", rev, "applied", o.AllocationRevision)
 			return nil
@@ -46,6 +45,14 @@ func (a *App) allocation(ctx context.Context, tx event.Tx, env event.Envelope, i
 		}
 		return nil
 	})
+}
+
+// updateOrder changes an order in the handler's transaction. The SCM only
+// reports on orders it learnt of from an OrderPlaced, committed with its
+// order before it was published: an unknown order will never appear, so
+// retrying cannot help (permanent: a dead letter for an operator).
+func (a *App) updateOrder(ctx context.Context, tx event.Tx, id string, fn func(*domain.Order) error) error {
+	err := a.orders.Update(ctx, tx, id, fn)
 	if errors.Is(err, adapters.ErrNotFound) {
 		return event.Permanent(err)
 	}

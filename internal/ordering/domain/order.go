@@ -87,6 +87,18 @@ type Order struct {
 	// AllocationRevision is the SCM's revision of the allocation state last
 	// applied; an older or repeated one is ignored.
 	AllocationRevision int64 `json:"allocationRevision,omitempty"`
+	// Carrier and TrackingNumber are set once the SCM hands the order to a
+	// carrier.
+	Carrier        string `json:"carrier,omitempty"`
+	TrackingNumber string `json:"trackingNumber,omitempty"`
+	// Delays lists the fulfilment deadlines the order missed.
+	Delays []Delay `json:"delays,omitempty"`
+	// Cancellation is set when the order was cancelled.
+	Cancellation *Cancellation `json:"cancellation,omitempty"`
+	// CancellationRejected is set when the SCM could not stop the order
+	// after it was cancelled here (it had shipped already). The status
+	// stays CANCELLED: it never moves back.
+	CancellationRejected *CancellationRejection `json:"cancellationRejected,omitempty"`
 }
 
 // Limits on an order.

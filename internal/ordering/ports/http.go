@@ -26,6 +26,9 @@ type HTTP struct {
 func (h HTTP) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/orders", h.placeOrder)
 	mux.HandleFunc("GET /v1/orders/{id}", h.getOrder)
+	mux.HandleFunc("POST /v1/orders/{id}/cancel", h.cancelOrder)
+	mux.HandleFunc("GET /v1/customers/{id}", h.getCustomer)
+	mux.HandleFunc("GET /v1/customers/{id}/orders", h.customerOrders)
 }
 
 func (h HTTP) placeOrder(w http.ResponseWriter, r *http.Request) {
@@ -76,6 +79,7 @@ func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func mapError(err error) *web.Problem {
 	var v domain.ValidationError
+	var tooLate domain.TooLateError
 	switch {
 	case errors.As(err, &v):
 		fields := make([]web.FieldError, len(v))
@@ -85,8 +89,12 @@ func mapError(err error) *web.Problem {
 		return web.Invalid(fields...)
 	case errors.Is(err, app.ErrIdempotencyMismatch):
 		return web.Invalid(web.FieldError{Field: "Idempotency-Key", Reason: err.Error()})
-	case errors.Is(err, adapters.ErrNotFound):
+	case errors.Is(err, adapters.ErrNotFound), errors.Is(err, app.ErrCustomerNotFound):
 		return web.NewProblem(http.StatusNotFound, err.Error())
+	case errors.As(err, &tooLate):
+		return web.NewProblem(http.StatusConflict, tooLate.Error())
+	case errors.Is(err, adapters.ErrBadCursor):
+		return web.Invalid(web.FieldError{Field: "cursor", Reason: adapters.ErrBadCursor.Error()})
 	}
 	return nil
 }
