@@ -136,7 +136,9 @@ func (s *System) wire(ctx context.Context) error {
 	var catalog catalogFunc
 	services := map[string]service{}
 	if s.cfg.Runs(scm.Name) {
-		svc, err := scm.New(ctx, s.store, s.store, scm.Options{ReservationTTL: s.cfg.ReservationTTL},
+		svc, err := scm.New(ctx, s.store, s.store, scm.Options{ReservationTTL: s.cfg.ReservationTTL,
+			AllocationDeadline: s.cfg.AllocationDeadline, Simulate: s.cfg.Simulate,
+			SimulateMinDelay: s.cfg.SimulateMinDelay, SimulateMaxDelay: s.cfg.SimulateMaxDelay},
 			s.log.With("service", scm.Name))
 		if err != nil {
 			return err

@@ -53,4 +53,5 @@ ALTER TABLE scm_batches ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0;
 UPDATE scm_batches SET
 	allocated = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id = ''),
 	reserved = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id <> '');
-CREATE INDEX scm_allocations_cart ON scm_allocations (cart_id, item_code);`}
+CREATE INDEX scm_allocations_cart ON scm_allocations (cart_id, item_code);`, `
+ALTER TABLE scm_fulfilments ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';`}

@@ -19,6 +19,7 @@ import (
 	"github.com/banchan/banchan/event/bus"
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
+	"github.com/banchan/banchan/internal/scm/messages"
 )
 
 // MaxAttempts bounds the retries of a command that meets version conflicts.
@@ -50,6 +51,8 @@ func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
 	a := &App{store: store, bus: b, now: func() time.Time { return time.Now().UTC() }, log: log,
 		ReservationTTL: 15 * time.Minute}
 	bus.Subscribe(b, a.reallocate)
+	bus.Subscribe(b, a.receiveStock)
+	bus.Subscribe(b, a.cancelFulfilment)
 	return a
 }
 
@@ -122,6 +125,10 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 	if err := a.publish(ctx, u, p); err != nil {
 		return err
 	}
+	// Before the reallocations below, which state their own, later levels.
+	if err := a.stockChanged(ctx, u, p); err != nil {
+		return err
+	}
 	for _, e := range p.Events {
 		if d, ok := e.(domain.Deallocated); ok && !d.Final {
 			if err := bus.Publish(ctx, a.bus, u.tx, reallocateLine{line: d.Allocation.Line, unit: u}); err != nil {
@@ -130,6 +137,16 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 		}
 	}
 	return nil
+}
+
+// stockChanged tells the other modules the product's stock level.
+func (a *App) stockChanged(ctx context.Context, u *unit, p *domain.Product) error {
+	waiting := 0
+	for _, b := range p.Backorders {
+		waiting += b.Qty
+	}
+	return bus.Publish(ctx, a.bus, u.tx, messages.StockChanged{SKU: p.SKU, Available: p.Available(), Waiting: waiting,
+		At: a.now(), Origin: messages.Origin{Cause: u.cause}})
 }
 
 // reallocateLine asks for a deallocated line to be allocated again.

@@ -9,23 +9,31 @@ import (
 	"sort"
 
 	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/bus"
 	"github.com/banchan/banchan/internal/scm/contract"
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
+	"github.com/banchan/banchan/internal/scm/messages"
 )
 
 // Fulfilment states.
 const (
 	stateAllocated   = "ALLOCATED"
 	stateBackordered = "BACKORDERED"
+	// stateCancelled: the order was cancelled (possibly before it came in,
+	// so that a late AllocateFulfilmentOrder does nothing). No allocation
+	// state is published for it any more.
+	stateCancelled = "CANCELLED"
 )
 
 // AllocateFulfilmentOrder allocates each item of a fulfilment order (from
 // the cart's reservations when it names a cart) and publishes the order's
-// allocation state. From then on every change of that state (a line
+// allocation state. The other modules learn of the order on the bus
+// (FulfilmentAccepted, then its allocation state). From then on every change of that state (a line
 // reallocated or backordered by a quantity change, a backorder filled by
 // new stock) publishes the state again with a higher revision. A repeat of
-// the command changes nothing.
+// the command changes nothing, and so does one for an order cancelled
+// already.
 func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause event.Envelope,
 	cmd contract.AllocateFulfilmentOrder) error {
 	if err := validate(cmd); err != nil {
@@ -35,15 +43,21 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 	// locks at once; the consumer retries the message on a conflict anyway.
 	return a.within(ctx, tx, &cause, true, func(ctx context.Context, u *unit) error {
 		items, _ := json.Marshal(cmd.Items)
-		res, err := tx.ExecContext(ctx, `INSERT INTO scm_fulfilments (order_id, cart_id, items, state, revision)
-			VALUES (?, ?, ?, '', 0) ON CONFLICT (order_id) DO NOTHING`, cmd.FulfilmentOrderID, cmd.CartID, string(items))
+		origin := messages.Origin{Cause: &cause}
+		res, err := tx.ExecContext(ctx, `INSERT INTO scm_fulfilments (order_id, cart_id, items, state, revision, correlation_id)
+			VALUES (?, ?, ?, '', 0, ?) ON CONFLICT (order_id) DO NOTHING`,
+			cmd.FulfilmentOrderID, cmd.CartID, string(items), origin.Correlation())
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already taken in
+			return nil // already taken in, or cancelled before it came
 		}
 		u.affected[cmd.FulfilmentOrderID] = true
+		if err := bus.Publish(ctx, a.bus, tx, messages.FulfilmentAccepted{OrderID: cmd.FulfilmentOrderID,
+			Items: busItems(cmd.Items), At: a.now(), Origin: origin}); err != nil {
+			return err
+		}
 		sorted := append([]contract.Item(nil), cmd.Items...)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].ItemCode < sorted[j].ItemCode })
 		for _, it := range sorted {
@@ -88,21 +102,38 @@ func (a *App) publishFulfilments(ctx context.Context, u *unit) error {
 	return nil
 }
 
-func (a *App) publishFulfilment(ctx context.Context, u *unit, orderID string) error {
-	var itemsJSON, state string
-	var revision int64
-	err := u.tx.QueryRowContext(ctx, `SELECT items, state, revision FROM scm_fulfilments WHERE order_id = ?`, orderID).
-		Scan(&itemsJSON, &state, &revision)
+// fulfilment is an order's row of scm_fulfilments.
+type fulfilment struct {
+	items       []contract.Item
+	state       string
+	revision    int64
+	correlation string
+}
+
+// loadFulfilment reads an order's fulfilment record; found is false for
+// an order that has none.
+func loadFulfilment(ctx context.Context, q event.Querier, orderID string) (f fulfilment, found bool, err error) {
+	var itemsJSON string
+	err = q.QueryRowContext(ctx, `SELECT items, state, revision, correlation_id FROM scm_fulfilments WHERE order_id = ?`,
+		orderID).Scan(&itemsJSON, &f.state, &f.revision, &f.correlation)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil // a line allocated through the book's API: no fulfilment order
+		return f, false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("fulfilment %s: %w", orderID, err)
+		return f, false, fmt.Errorf("fulfilment %s: %w", orderID, err)
 	}
-	var items []contract.Item
-	if err := json.Unmarshal([]byte(itemsJSON), &items); err != nil {
-		return fmt.Errorf("fulfilment %s items: %w", orderID, err)
+	if err := json.Unmarshal([]byte(itemsJSON), &f.items); err != nil {
+		return f, false, fmt.Errorf("fulfilment %s items: %w", orderID, err)
 	}
+	return f, true, nil
+}
+
+func (a *App) publishFulfilment(ctx context.Context, u *unit, orderID string) error {
+	f, found, err := loadFulfilment(ctx, u.tx, orderID)
+	if err != nil || !found || f.state == stateCancelled {
+		return err // no record: a line allocated through the book's API
+	}
+	items, state, revision := f.items, f.state, f.revision
 	allocated, err := a.products.AllocationsOf(ctx, u.tx, orderID)
 	if err != nil {
 		return err
@@ -120,12 +151,36 @@ func (a *App) publishFulfilment(ctx context.Context, u *unit, orderID string) er
 		return err
 	}
 	env.Stream = "scm/fulfilment-" + orderID
-	if u.cause != nil {
-		env = env.CausedBy(*u.cause)
-	} else {
-		env = env.Traced(ctx)
+	origin := messages.Origin{Cause: u.cause, CorrelationID: f.correlation}
+	if err := u.tx.Append(ctx, origin.Stamp(ctx, env)); err != nil {
+		return err
 	}
-	return u.tx.Append(ctx, env)
+	return a.tellModules(ctx, u, orderID, revision+1, data, origin)
+}
+
+// tellModules states the order's new allocation state on the bus.
+func (a *App) tellModules(ctx context.Context, u *unit, orderID string, revision int64, data any, o messages.Origin) error {
+	switch d := data.(type) {
+	case contract.FulfilmentAllocated:
+		items := make([]messages.Item, len(d.Allocations))
+		for i, al := range d.Allocations {
+			items[i] = messages.Item{ItemCode: al.ItemCode, Quantity: al.Quantity}
+		}
+		return bus.Publish(ctx, a.bus, u.tx, messages.FulfilmentAllocated{OrderID: orderID, Revision: revision,
+			Items: items, At: a.now(), Origin: o})
+	case contract.FulfilmentBackordered:
+		return bus.Publish(ctx, a.bus, u.tx, messages.FulfilmentBackordered{OrderID: orderID, Revision: revision,
+			Missing: busItems(d.Missing), At: a.now(), Origin: o})
+	}
+	return nil
+}
+
+func busItems(items []contract.Item) []messages.Item {
+	out := make([]messages.Item, len(items))
+	for i, it := range items {
+		out[i] = messages.Item{ItemCode: it.ItemCode, Quantity: it.Quantity}
+	}
+	return out
 }
 
 func outcome(orderID string, revision int64, items []contract.Item, allocated []adapters.OrderAllocation) (string, any, string) {
