@@ -280,3 +280,35 @@ func TestLateAndRepeatedProgressNeverMovesBack(t *testing.T) {
 		t.Errorf("after repeats: %s with history %v", o.Status, historyOf(o))
 	}
 }
+
+// The adapter carries the delivery slot and address into the SCM's model.
+func TestDeliverySlotAndAddressReachTheSCM(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-s", "KIMCHI-500G", 10)
+	var o testenv.Order
+	e.JSON("POST", "/v1/orders", `{"customerId":"c-s","lines":[{"sku":"KIMCHI-500G","qty":1,"unitPrice":5900}],
+		"deliveryAddress":{"name":"Kim","line1":"1 Road","line2":"Flat 2","postcode":"06000"},
+		"deliverySlot":"2026-12-02 18:00-20:00"}`, http.StatusCreated, &o)
+	e.WaitStatus(o.ID, "ALLOCATED")
+	cmds, err := e.Sys.Store().QueryLog(context.Background(), event.LogQuery{Type: "AllocateFulfilmentOrder", Subject: o.ID, Limit: 1})
+	if err != nil || len(cmds) != 1 {
+		t.Fatalf("allocate commands: %d, %v", len(cmds), err)
+	}
+	var cmd struct {
+		DeliverySlot string
+		ShipTo       struct{ Consignee, Address, Postcode string }
+	}
+	if err := cmds[0].Decode(&cmd); err != nil {
+		t.Fatal(err)
+	}
+	if cmd.DeliverySlot != "2026-12-02 18:00-20:00" || cmd.ShipTo.Address != "1 Road, Flat 2" || cmd.ShipTo.Consignee != "Kim" {
+		t.Errorf("the SCM was told %+v", cmd)
+	}
+	code, body := e.Do("POST", "/v1/orders", `{"customerId":"c-s","lines":[{"sku":"KIMCHI-500G","qty":1,"unitPrice":5900}],
+		"deliveryAddress":{"name":"Kim","line1":"1 Road","postcode":"06000"},"deliverySlot":"`+strings.Repeat("x", 65)+`"}`,
+		map[string]string{"Content-Type": "application/json"})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "deliverySlot") {
+		t.Errorf("a slot too long: %d %s", code, body)
+	}
+}

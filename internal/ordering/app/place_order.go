@@ -106,7 +106,7 @@ func orderPlaced(o domain.Order) (event.Envelope, error) {
 	a := o.DeliveryAddress
 	data := contract.OrderPlaced{ID: o.ID, CustomerID: o.CustomerID, Lines: contractLines(o), TotalAmount: o.TotalAmount,
 		DeliveryAddress: contract.Address{Name: a.Name, Line1: a.Line1, Line2: a.Line2, Postcode: a.Postcode, Phone: a.Phone},
-		PlacedAt:        o.PlacedAt, CartID: o.CartID}
+		PlacedAt:        o.PlacedAt, CartID: o.CartID, DeliverySlot: o.DeliverySlot}
 	env, err := event.New(contract.Topic, contract.TypeOrderPlaced, contract.Source, o.ID, data)
 	env.Stream = "ordering/order-" + o.ID
 	return env, err

@@ -81,6 +81,7 @@ type Order struct {
 	TotalAmount     int64        `json:"totalAmount"`
 	DeliveryAddress Address      `json:"deliveryAddress"`
 	CartID          string       `json:"cartId,omitempty"`
+	DeliverySlot    string       `json:"deliverySlot,omitempty"`
 	PlacedAt        time.Time    `json:"placedAt"`
 	UpdatedAt       time.Time    `json:"updatedAt"`
 	History         []Transition `json:"history"`

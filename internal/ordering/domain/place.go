@@ -13,7 +13,13 @@ type PlaceRequest struct {
 	DeliveryAddress Address `json:"deliveryAddress"`
 	// CartID names the cart whose reservations become this order's allocation.
 	CartID string `json:"cartId,omitempty"`
+	// DeliverySlot is the chosen delivery window, free text such as
+	// "2026-12-02 18:00-20:00" (empty: the earliest).
+	DeliverySlot string `json:"deliverySlot,omitempty"`
 }
+
+// MaxDeliverySlot bounds the delivery slot's length.
+const MaxDeliverySlot = 64
 
 // FieldError names an invalid field of a request.
 type FieldError struct{ Field, Reason string }
@@ -71,6 +77,9 @@ func (r PlaceRequest) Validate() error {
 	if r.CartID != "" && !ValidID(r.CartID) {
 		add("cartId", "1-128 letters, digits or ._:@-")
 	}
+	if len(r.DeliverySlot) > MaxDeliverySlot || strings.ContainsAny(r.DeliverySlot, "\x00\n\r") {
+		add("deliverySlot", fmt.Sprintf("at most %d characters on one line", MaxDeliverySlot))
+	}
 	if len(errs) > 0 {
 		return errs
 	}
@@ -85,6 +94,6 @@ func NewOrder(id string, r PlaceRequest, at time.Time) Order {
 		total += l.UnitPrice * int64(l.Qty)
 	}
 	return Order{ID: id, CustomerID: r.CustomerID, Status: Placed, Lines: lines, TotalAmount: total,
-		DeliveryAddress: r.DeliveryAddress, CartID: r.CartID, PlacedAt: at, UpdatedAt: at,
+		DeliveryAddress: r.DeliveryAddress, CartID: r.CartID, DeliverySlot: r.DeliverySlot, PlacedAt: at, UpdatedAt: at,
 		History: []Transition{{Status: Placed, At: at}}}
 }
