@@ -43,7 +43,7 @@ func Follow(ctx context.Context, src Source, cfg FollowConfig, fn func(ctx conte
 		appended := src.Appended()
 		head, err := src.Head(ctx)
 		if err != nil {
-			return err
+			return stopped(ctx, err)
 		}
 		if after >= head {
 			waitCommit(ctx, appended, cfg.Poll)
@@ -51,7 +51,7 @@ func Follow(ctx context.Context, src Source, cfg FollowConfig, fn func(ctx conte
 		}
 		envs, err := src.QueryLog(ctx, event.LogQuery{After: after, Until: head, Types: cfg.Types, Limit: cfg.Batch})
 		if err != nil {
-			return err
+			return stopped(ctx, err)
 		}
 		if len(envs) == 0 {
 			after = head
@@ -66,6 +66,15 @@ func Follow(ctx context.Context, src Source, cfg FollowConfig, fn func(ctx conte
 		}
 	}
 	return nil
+}
+
+// stopped is nil when err only means that ctx ended: Follow was asked to
+// stop, not failed.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 func waitCommit(ctx context.Context, appended <-chan struct{}, poll time.Duration) {
