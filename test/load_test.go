@@ -133,7 +133,8 @@ func (l *load) place(a attempt) {
 			l.led.pend(a)
 			return
 		}
-		// Back off while the server is down, then go on.
+		// Back off while the server is down, then go on: a client's
+		// retry pause, not a wait for an outcome.
 		time.Sleep(20 * time.Millisecond)
 		if !retry {
 			return

@@ -62,7 +62,7 @@ func TestSimulationDeliversAllocatedOrders(t *testing.T) {
 // order reaches DELIVERED within about 15 seconds.
 func TestSimulationDefaultsDeliverWithin15s(t *testing.T) {
 	if testing.Short() {
-		t.Skip("takes several seconds")
+		t.Skip("default delays take several seconds: skipped under -short")
 	}
 	h := newHarness(t, Options{Simulate: true, Now: func() time.Time { return time.Now().UTC() }})
 	h.run()

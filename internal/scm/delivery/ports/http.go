@@ -3,7 +3,6 @@
 package ports
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/banchan/banchan/internal/scm/delivery/adapters"
 	"github.com/banchan/banchan/internal/scm/delivery/app"
 	"github.com/banchan/banchan/internal/scm/delivery/domain"
-	"github.com/banchan/banchan/internal/scm/messages"
+	"github.com/banchan/banchan/internal/scm/scmweb"
 )
 
 // HTTP serves the delivery API.
@@ -80,25 +79,9 @@ func (h HTTP) deliver(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) answer(w http.ResponseWriter, r *http.Request, d domain.Delivery, err error) {
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, d)
+	scmweb.Respond(w, r, h.Log, d, err)
 }
 
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err, mapError)
-}
-
-func mapError(err error) *web.Problem {
-	switch {
-	case errors.Is(err, messages.ErrNotFound):
-		return web.NewProblem(http.StatusNotFound, err.Error())
-	case errors.Is(err, messages.ErrConflict):
-		return web.NewProblem(http.StatusConflict, err.Error())
-	case errors.Is(err, messages.ErrInvalid):
-		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
-	}
-	return nil
+	web.WriteError(w, r, h.Log, err, scmweb.MapError)
 }

@@ -4,7 +4,6 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -13,7 +12,7 @@ import (
 	"github.com/banchan/banchan/internal/scm/kitchen/adapters"
 	"github.com/banchan/banchan/internal/scm/kitchen/app"
 	"github.com/banchan/banchan/internal/scm/kitchen/domain"
-	"github.com/banchan/banchan/internal/scm/messages"
+	"github.com/banchan/banchan/internal/scm/scmweb"
 )
 
 // HTTP serves the kitchen API.
@@ -120,18 +119,5 @@ func (h HTTP) putItem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err, mapError)
-}
-
-// mapError maps the SCM modules' shared errors to problems.
-func mapError(err error) *web.Problem {
-	switch {
-	case errors.Is(err, messages.ErrNotFound):
-		return web.NewProblem(http.StatusNotFound, err.Error())
-	case errors.Is(err, messages.ErrConflict):
-		return web.NewProblem(http.StatusConflict, err.Error())
-	case errors.Is(err, messages.ErrInvalid):
-		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
-	}
-	return nil
+	web.WriteError(w, r, h.Log, err, scmweb.MapError)
 }

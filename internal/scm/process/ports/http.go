@@ -3,13 +3,11 @@
 package ports
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
-	"github.com/banchan/banchan/internal/foundation/web"
-	"github.com/banchan/banchan/internal/scm/messages"
 	"github.com/banchan/banchan/internal/scm/process/app"
+	"github.com/banchan/banchan/internal/scm/scmweb"
 )
 
 // HTTP serves the process manager's API.
@@ -27,16 +25,5 @@ func (h HTTP) Register(mux *http.ServeMux) {
 // not seen.
 func (h HTTP) get(w http.ResponseWriter, r *http.Request) {
 	v, err := h.App.Fulfilment(r.Context(), r.PathValue("orderId"))
-	if err != nil {
-		web.WriteError(w, r, h.Log, err, mapError)
-		return
-	}
-	web.JSON(w, http.StatusOK, v)
-}
-
-func mapError(err error) *web.Problem {
-	if errors.Is(err, messages.ErrNotFound) {
-		return web.NewProblem(http.StatusNotFound, err.Error())
-	}
-	return nil
+	scmweb.Respond(w, r, h.Log, v, err)
 }

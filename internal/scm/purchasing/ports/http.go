@@ -3,15 +3,14 @@
 package ports
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/banchan/banchan/internal/foundation/web"
-	"github.com/banchan/banchan/internal/scm/messages"
 	"github.com/banchan/banchan/internal/scm/purchasing/adapters"
 	"github.com/banchan/banchan/internal/scm/purchasing/app"
 	"github.com/banchan/banchan/internal/scm/purchasing/domain"
+	"github.com/banchan/banchan/internal/scm/scmweb"
 )
 
 // HTTP serves the purchasing API.
@@ -137,25 +136,9 @@ func (h HTTP) receive(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) answer(w http.ResponseWriter, r *http.Request, v any, err error) {
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, v)
+	scmweb.Respond(w, r, h.Log, v, err)
 }
 
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err, mapError)
-}
-
-func mapError(err error) *web.Problem {
-	switch {
-	case errors.Is(err, messages.ErrNotFound):
-		return web.NewProblem(http.StatusNotFound, err.Error())
-	case errors.Is(err, messages.ErrConflict):
-		return web.NewProblem(http.StatusConflict, err.Error())
-	case errors.Is(err, messages.ErrInvalid):
-		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
-	}
-	return nil
+	web.WriteError(w, r, h.Log, err, scmweb.MapError)
 }

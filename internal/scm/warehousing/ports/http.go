@@ -4,12 +4,11 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/banchan/banchan/internal/foundation/web"
-	"github.com/banchan/banchan/internal/scm/messages"
+	"github.com/banchan/banchan/internal/scm/scmweb"
 	"github.com/banchan/banchan/internal/scm/warehousing/adapters"
 	"github.com/banchan/banchan/internal/scm/warehousing/app"
 	"github.com/banchan/banchan/internal/scm/warehousing/domain"
@@ -100,17 +99,5 @@ func (h HTTP) step(do func(context.Context, string) (domain.Shipment, error)) ht
 }
 
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
-	web.WriteError(w, r, h.Log, err, mapError)
-}
-
-func mapError(err error) *web.Problem {
-	switch {
-	case errors.Is(err, messages.ErrNotFound):
-		return web.NewProblem(http.StatusNotFound, err.Error())
-	case errors.Is(err, messages.ErrConflict):
-		return web.NewProblem(http.StatusConflict, err.Error())
-	case errors.Is(err, messages.ErrInvalid):
-		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
-	}
-	return nil
+	web.WriteError(w, r, h.Log, err, scmweb.MapError)
 }
