@@ -51,6 +51,15 @@ type Store interface {
 	Close() error
 }
 
+// Exclusive is implemented by stores that report whether this process is
+// the only writer of their data (an embedded database file). Callers may
+// then keep what they wrote in memory between transactions, provided they
+// validate it against a stored version, since a rolled-back transaction
+// leaves such a copy ahead of the database.
+type Exclusive interface {
+	Exclusive() bool
+}
+
 // Log reads the ordered event log.
 type Log interface {
 	// ReadLog returns up to limit envelopes with a position above after, in

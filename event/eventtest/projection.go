@@ -33,6 +33,7 @@ func TestProjections(t *testing.T, newStore func(t *testing.T) ProjectionStoreUn
 		{"RebuildUnderWriteLoadEqualsLive", testRebuildUnderLoad},
 		{"CrashMidRebuildResumes", testRebuildResume},
 		{"FailingApplyRetriesExactlyOnce", testApplyRetry},
+		{"CheckpointOverUnrelatedEventsWrittenLazily", testLazyCheckpoint},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,4 +250,45 @@ func waitCaughtUp(t testing.TB, s ProjectionStoreUnderTest, r *projection.Runner
 		st, err := r.Status(context.Background(), c.name)
 		return err == nil && st.Lag == 0 && st.Rebuild == nil && sameCounts(liveCounts(t, s, c), logCounts(t, s))
 	})
+}
+
+// testLazyCheckpoint: commits of types a projection does not read move its
+// checkpoint without a write each; the stored checkpoint still reaches the
+// head soon after the writes stop, and the status shows no lag meanwhile.
+func testLazyCheckpoint(t *testing.T, s ProjectionStoreUnderTest) {
+	c := newCounter(t, s, "lazy_counter")
+	r, stop := startRunner(t, s, c)
+	defer stop()
+	appendN(t, s, "order", 1)
+	waitCaughtUp(t, s, r, c)
+	before, err := r.Status(context.Background(), c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unrelated = 200
+	for i := range unrelated {
+		env := envelope(t, "SomethingElse", fmt.Sprintf("other-%d", i), i)
+		env.Stream = "other"
+		update(t, s, func(ctx context.Context, tx event.Tx) error { return tx.Append(ctx, env) })
+	}
+	eventually(t, 20*time.Second, "the runner to read past the unrelated events", func() bool {
+		st, err := r.Status(context.Background(), c.name)
+		return err == nil && st.Lag == 0
+	})
+	// Another process sees only the stored checkpoint.
+	other, err := projection.New(context.Background(), projection.Config{Logger: slog.New(slog.DiscardHandler)}, s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the stored checkpoint to reach the head", func() bool {
+		st, err := other.Status(context.Background(), c.name)
+		return err == nil && st.Lag == 0
+	})
+	after, err := r.Status(context.Background(), c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if writes := after.Stats.Batches - before.Stats.Batches; writes > unrelated/4 {
+		t.Errorf("%d checkpoint writes for %d commits of unrelated events: want few", writes, unrelated)
+	}
 }

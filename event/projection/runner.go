@@ -56,13 +56,14 @@ func (c Config) withDefaults() Config {
 
 // Runner keeps projections up to date with the log and runs their rebuilds.
 type Runner struct {
-	cfg    Config
-	store  Store
-	projs  []Projection
-	byName map[string]Projection
-	wake   map[string]chan struct{}
-	mu     sync.Mutex
-	stats  map[string]*Stats
+	cfg     Config
+	store   Store
+	projs   []Projection
+	byName  map[string]Projection
+	wake    map[string]chan struct{}
+	mu      sync.Mutex
+	stats   map[string]*Stats
+	scanned map[string]scan
 }
 
 // Stats counts a projection's work in this process.
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg Config, store Store, projs ...Projection) (*Ru
 		return nil, err
 	}
 	r := &Runner{cfg: cfg.withDefaults(), store: store, byName: map[string]Projection{},
-		wake: map[string]chan struct{}{}, stats: map[string]*Stats{}}
+		wake: map[string]chan struct{}{}, stats: map[string]*Stats{}, scanned: map[string]scan{}}
 	if err := store.Migrate(ctx, "projection", migrations); err != nil {
 		return nil, err
 	}

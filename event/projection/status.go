@@ -53,6 +53,9 @@ func (r *Runner) Status(ctx context.Context, name string) (Status, error) {
 	if !found {
 		return Status{}, fmt.Errorf("projection %q has no live generation: %w", name, event.ErrNotFound)
 	}
+	// What this process has read past the checkpoint (finding nothing of
+	// the projection's) counts as done.
+	st.live.Position = min(head, r.readFrom(name, st.live))
 	s := Status{Name: name, Live: st.live, Head: head, Lag: max(0, head-st.live.Position)}
 	if st.building != nil {
 		b := st.building

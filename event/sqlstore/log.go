@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ const logColumns = `position, id, topic, stream, version, type, source, subject,
 // ReadLog returns envelopes after a position, in order; see event.Log.
 func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]event.Envelope, error) {
 	rows, err := s.Read().QueryContext(ctx, `SELECT `+logColumns+` FROM event_log
-		WHERE position > ? ORDER BY position LIMIT ?`, after, limit)
+		WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`, after, s.readableHead(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read log after %d: %w", after, err)
 	}
@@ -78,7 +79,10 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 		q.Limit = 100
 	}
 	where, args := []string{"position > ?"}, []any{q.After}
-	if q.Until > 0 {
+	if head := s.readableHead(); q.Until <= 0 || q.Until > head {
+		q.Until = head
+	}
+	if q.Until < math.MaxInt64 {
 		where, args = append(where, "position <= ?"), append(args, q.Until)
 	}
 	if q.AfterVersion > 0 {
@@ -105,8 +109,21 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 	return scanEnvelopes(rows)
 }
 
-// Head returns the last committed position; see event.LogReader.
+// readableHead is the last position readers may see: the durable one
+// when commits are synced after the fact (Options.Sync), else all.
+func (s *Store) readableHead() int64 {
+	if s.opts.GroupCommit && s.opts.Sync != nil {
+		return s.durable.Load()
+	}
+	return math.MaxInt64
+}
+
+// Head returns the last committed position (the last durable one with
+// Options.Sync); see event.LogReader.
 func (s *Store) Head(ctx context.Context) (int64, error) {
+	if h := s.readableHead(); h < math.MaxInt64 {
+		return h, nil
+	}
 	var head int64
 	if err := s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&head); err != nil {
 		return 0, fmt.Errorf("log head: %w", err)

@@ -10,6 +10,11 @@ import (
 // once, not on every call. Only the writer goroutine uses it. Statements
 // without arguments (migrations with several statements, SAVEPOINT) run
 // directly, since only a single statement can be prepared.
+//
+// Statements run detached from their caller's cancellation: a queued job
+// is always run to its end and answered (its caller checks ctx before it
+// starts), and a cancellable context would cost a watching goroutine in
+// database/sql and in the driver for every statement.
 type stmtCache struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
@@ -37,6 +42,7 @@ func (c *stmtCache) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if len(args) > 0 {
 		if st := c.stmt(ctx, q); st != nil {
 			return st.ExecContext(ctx, args...)
@@ -46,6 +52,7 @@ func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql
 }
 
 func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if len(args) > 0 {
 		if st := c.stmt(ctx, q); st != nil {
 			return st.QueryContext(ctx, args...)
@@ -55,6 +62,7 @@ func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*s
 }
 
 func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if len(args) > 0 {
 		if st := c.stmt(ctx, q); st != nil {
 			return st.QueryRowContext(ctx, args...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -18,6 +19,17 @@ type Options struct {
 	GroupCommit bool
 	// MaxBatch bounds the functions in one group commit (default 256).
 	MaxBatch int
+	// Sync, with GroupCommit, makes committed transactions durable (an
+	// fsync of the engine's log) when the engine's own commit does not.
+	// The writer then runs the next batch while the last one is being
+	// synced, and answers a batch only once it is durable. Until then its
+	// envelopes are not read from the log (ReadLog, QueryLog and Head stop
+	// at the durable position), so that nothing leaves the store that a
+	// power loss could take back.
+	Sync func() error
+	// Exclusive says that no other process writes the database (an
+	// embedded file); see event.Exclusive.
+	Exclusive bool
 	// Logger receives the store's own errors (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -34,6 +46,11 @@ type Store struct {
 	jobs chan job
 	quit chan struct{}
 	wg   sync.WaitGroup
+
+	// durable is the last log position known to be durable (with
+	// Options.Sync); broken is the error that stopped the writer.
+	durable atomic.Int64
+	broken  atomic.Pointer[error]
 
 	notifyMu sync.Mutex
 	appended chan struct{}
@@ -74,8 +91,17 @@ func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Sto
 		_ = s.Close()
 		return nil, err
 	}
+	if opts.GroupCommit && opts.Sync != nil {
+		if err := s.initDurable(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
+
+// Exclusive reports whether this process is the database's only writer.
+func (s *Store) Exclusive() bool { return s.opts.Exclusive }
 
 // DB returns the write database handle.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -125,6 +151,9 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) e
 	if !s.opts.GroupCommit {
 		return s.updateTx(ctx, fn)
 	}
+	if err := s.brokenErr(); err != nil {
+		return err
+	}
 	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
@@ -166,104 +195,6 @@ func runSafe(ctx context.Context, fn func(context.Context, event.Tx) error, t *t
 		}
 	}()
 	return fn(ctx, t)
-}
-
-func (s *Store) writer(conn *sql.Conn) {
-	defer s.wg.Done()
-	defer conn.Close()
-	cache := newStmtCache(conn)
-	defer cache.close()
-	for {
-		var first job
-		select {
-		case first = <-s.jobs:
-		case <-s.quit:
-			s.drainClosed()
-			return
-		}
-		batch := []job{first}
-	fill:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break fill
-			}
-		}
-		s.runBatch(cache, batch)
-	}
-}
-
-// drainClosed answers jobs queued before Close.
-func (s *Store) drainClosed() {
-	for {
-		select {
-		case j := <-s.jobs:
-			j.done <- event.ErrClosed
-		default:
-			return
-		}
-	}
-}
-
-func (s *Store) runBatch(conn *stmtCache, batch []job) {
-	ctx := context.Background()
-	results := make([]error, len(batch))
-	fail := func(err error) {
-		for _, j := range batch {
-			j.done <- err
-		}
-	}
-	if _, err := conn.ExecContext(ctx, s.d.Begin); err != nil {
-		fail(fmt.Errorf("%s: begin: %w", s.d.Name, err))
-		return
-	}
-	appended := false
-	for i, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			results[i] = err
-			continue
-		}
-		didAppend, ok, err := s.runInSavepoint(ctx, conn, j)
-		if !ok {
-			_, _ = conn.ExecContext(ctx, "ROLLBACK")
-			fail(err)
-			return
-		}
-		results[i] = err
-		appended = appended || didAppend
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = conn.ExecContext(ctx, "ROLLBACK")
-		fail(fmt.Errorf("%s: commit: %w", s.d.Name, err))
-		return
-	}
-	if appended {
-		s.notifyAppended()
-	}
-	for i, j := range batch {
-		j.done <- results[i]
-	}
-}
-
-// runInSavepoint runs one job in a savepoint. ok is false when the
-// savepoint itself broke and the whole batch must be abandoned.
-func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (appended, ok bool, err error) {
-	if _, err := conn.ExecContext(ctx, "SAVEPOINT job"); err != nil {
-		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
-	}
-	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s}
-	fnErr := runSafe(j.ctx, j.fn, t)
-	if fnErr != nil {
-		if _, err := conn.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
-			return false, false, fmt.Errorf("%s: rollback to savepoint: %w", s.d.Name, err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, "RELEASE job"); err != nil {
-		return false, false, fmt.Errorf("%s: release savepoint: %w", s.d.Name, err)
-	}
-	return fnErr == nil && t.appended, true, fnErr
 }
 
 // Migrate runs the steps of component not yet applied, in order, each in its

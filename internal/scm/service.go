@@ -32,6 +32,11 @@ import (
 // Name of the service (and of its subscription).
 const Name = "scm"
 
+// productCacheSize is how many products inventory keeps in memory when the
+// store is this process's own (a product is a few hundred bytes plus its
+// waiting lines).
+const productCacheSize = 10000
+
 // Migrator applies a component's schema steps.
 type Migrator interface {
 	Migrate(ctx context.Context, component string, steps []string) error
@@ -109,6 +114,9 @@ func New(ctx context.Context, store event.Store, m Migrator, opts Options, log *
 	s.inventory = invapp.New(store, b, log)
 	s.inventory.ReservationTTL = opts.ReservationTTL
 	s.inventory.SetClock(opts.Now)
+	if ex, ok := store.(event.Exclusive); ok && ex.Exclusive() {
+		s.inventory.CacheProducts(productCacheSize)
+	}
 	s.kitchen = kitapp.New(store, b, opts.Now, log.With("module", "kitchen"))
 	s.warehouse = whapp.New(store, b, opts.Now, log.With("module", "warehousing"))
 	s.delivery = dlvapp.New(store, b, opts.Now, log.With("module", "delivery"))

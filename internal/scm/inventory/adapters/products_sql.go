@@ -11,8 +11,8 @@ import (
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
-// Products is the SQL repository of the Product aggregate.
-type Products struct{}
+// Products is the SQL repository of the Product aggregate (see WithCache).
+type Products struct{ cache *productCache }
 
 // timeLayout is fixed-width so that stored times compare as text.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
@@ -85,7 +85,8 @@ const allocationColumns = `SELECT order_id, item_code, qty, batch_ref, seq, cart
 
 func loadAllocations(ctx context.Context, q event.Querier, sku string, scope Scope) ([]domain.Allocation, error) {
 	if scope.All {
-		return queryAllocations(ctx, q, allocationColumns+`WHERE item_code = ? ORDER BY seq`, sku)
+		return queryAllocations(ctx, q, allocationColumns+
+			`WHERE batch_ref IN (SELECT ref FROM scm_batches WHERE sku = ?) ORDER BY seq`, sku)
 	}
 	seen := map[string]bool{}
 	var out []domain.Allocation
@@ -182,7 +183,7 @@ func (Products) Lock(ctx context.Context, tx event.Tx, sku string) error {
 // Save writes the effects of the product's recorded events and moves its
 // version on, provided nobody saved it since it was loaded; otherwise it
 // returns event.ErrConcurrency and the caller's transaction must roll back.
-func (Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now time.Time) error {
+func (r Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now time.Time) error {
 	if err := saveVersion(ctx, tx, p); err != nil {
 		return err
 	}
@@ -199,6 +200,9 @@ func (Products) Save(ctx context.Context, tx event.Tx, p *domain.Product, now ti
 			b.Allocated, b.Reserved, b.Ref); err != nil {
 			return fmt.Errorf("save product %s: batch %s: %w", p.SKU, b.Ref, err)
 		}
+	}
+	if r.cache != nil {
+		r.cache.put(p)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@
 package adapters
 
 // Migrations create the inventory tables. Steps are only ever appended.
+// Step 5 keeps on scm_allocations only the indexes that queries use, the
+// reservations' one partial: every allocation writes each index it is in.
 var Migrations = []string{`
 CREATE TABLE scm_batches (
 	ref      TEXT PRIMARY KEY,
@@ -54,4 +56,8 @@ UPDATE scm_batches SET
 	allocated = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id = ''),
 	reserved = (SELECT COALESCE(SUM(a.qty), 0) FROM scm_allocations a WHERE a.batch_ref = scm_batches.ref AND a.cart_id <> '');
 CREATE INDEX scm_allocations_cart ON scm_allocations (cart_id, item_code);`, `
-ALTER TABLE scm_fulfilments ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';`}
+ALTER TABLE scm_fulfilments ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';`, `
+DROP INDEX scm_allocations_sku;
+DROP INDEX scm_allocations_cart;
+DROP INDEX scm_allocations_hold;
+CREATE INDEX scm_allocations_hold ON scm_allocations (hold_until) WHERE cart_id <> '';`}

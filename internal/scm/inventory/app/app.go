@@ -56,6 +56,14 @@ func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
 	return a
 }
 
+// CacheProducts keeps up to size products in memory between commands, so
+// that a command loads its product with one query. Only for a store that
+// no other process writes (see event.Exclusive).
+func (a *App) CacheProducts(size int) { a.products = adapters.WithCache(size) }
+
+// CacheStats are the product cache's hits and misses.
+func (a *App) CacheStats() (hits, misses int64) { return a.products.CacheStats() }
+
 // SetClock replaces the clock (tests).
 func (a *App) SetClock(now func() time.Time) { a.now = now }
 
@@ -109,7 +117,7 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 			return err
 		}
 	}
-	p, err := a.products.Load(ctx, u.tx, sku, scope)
+	p, err := a.products.LoadForUpdate(ctx, u.tx, sku, scope)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,170 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/sqlite"
+	"github.com/banchan/banchan/event/sqlstore"
+)
+
+// openSynced opens a group-commit store on SQLite (synchronous=NORMAL)
+// whose commits are made durable by sync, as event/sqlite does with its
+// WAL.
+func openSynced(t *testing.T, sync func() error) *sqlstore.Store {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "e.db") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlstore.New(context.Background(), sqlite.Dialect, w, r, sqlstore.Options{GroupCommit: true, Sync: sync,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func appendOne(ctx context.Context, s *sqlstore.Store, stream string) error {
+	env, err := event.New("t", "Happened", "test", "s", map[string]string{"k": "v"})
+	if err != nil {
+		return err
+	}
+	env.Stream = stream
+	return s.Update(ctx, func(ctx context.Context, tx event.Tx) error { return tx.Append(ctx, env) })
+}
+
+// A commit is neither answered nor readable from the log until it is
+// durable, and the writer goes on with the next batch meanwhile.
+func TestSyncedCommitIsReadOnlyOnceDurable(t *testing.T) {
+	ctx := context.Background()
+	var hold atomic.Bool
+	release := make(chan struct{})
+	syncs := make(chan struct{}, 100)
+	s := openSynced(t, func() error {
+		if hold.Load() {
+			syncs <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	hold.Store(true)
+	first := make(chan error, 1)
+	go func() { first <- appendOne(ctx, s, "a") }()
+	select {
+	case <-syncs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the commit was never synced")
+	}
+	// Committed, being synced: not answered, not in the log.
+	select {
+	case err := <-first:
+		t.Fatalf("answered before the sync: %v", err)
+	default:
+	}
+	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) != 0 {
+		t.Fatalf("log before the sync: %d envelopes, %v", len(envs), err)
+	}
+	if h, _ := s.Head(ctx); h != 0 {
+		t.Fatalf("head before the sync: %d", h)
+	}
+	if envs, err := s.QueryLog(ctx, event.LogQuery{}); err != nil || len(envs) != 0 {
+		t.Fatalf("query before the sync: %d envelopes, %v", len(envs), err)
+	}
+	// The next one runs meanwhile and waits its turn to be synced.
+	second := make(chan error, 1)
+	go func() { second <- appendOne(ctx, s, "b") }()
+	hold.Store(false)
+	close(release)
+	for _, ch := range []chan error{first, second} {
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("not answered after the sync")
+		}
+	}
+	envs, err := s.ReadLog(ctx, 0, 10)
+	if err != nil || len(envs) != 2 {
+		t.Fatalf("log after the syncs: %d envelopes, %v", len(envs), err)
+	}
+	if h, _ := s.Head(ctx); h != envs[1].Position {
+		t.Fatalf("head %d, want %d", h, envs[1].Position)
+	}
+}
+
+// A sync that fails stops the store: the batch and every later write get
+// ErrNotDurable, and the log never shows the commit.
+func TestFailedSyncStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	var fail atomic.Bool
+	s := openSynced(t, func() error {
+		if fail.Load() {
+			return errors.New("EIO")
+		}
+		return nil
+	})
+	if err := appendOne(ctx, s, "a"); err != nil {
+		t.Fatal(err)
+	}
+	fail.Store(true)
+	if err := appendOne(ctx, s, "a"); !errors.Is(err, sqlstore.ErrNotDurable) {
+		t.Fatalf("append with a failing sync: %v, want ErrNotDurable", err)
+	}
+	fail.Store(false)
+	if err := appendOne(ctx, s, "a"); !errors.Is(err, sqlstore.ErrNotDurable) {
+		t.Fatalf("append after a failed sync: %v, want ErrNotDurable", err)
+	}
+	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) != 1 {
+		t.Fatalf("log: %d envelopes, %v; want only the durable one", len(envs), err)
+	}
+}
+
+// Many concurrent writers: every answered append is in the log, in order.
+func TestSyncedCommitsUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	var syncs atomic.Int64
+	s := openSynced(t, func() error { syncs.Add(1); time.Sleep(200 * time.Microsecond); return nil })
+	const writers, each = 16, 50
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for range each {
+				if err := appendOne(ctx, s, "w"+string(rune('a'+w))); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	envs, err := s.ReadLog(ctx, 0, writers*each+10)
+	if err != nil || len(envs) != writers*each {
+		t.Fatalf("log: %d envelopes, %v; want %d", len(envs), err, writers*each)
+	}
+	if n := syncs.Load(); n >= writers*each {
+		t.Errorf("%d syncs for %d commits: no batching", n, writers*each)
+	}
+}

@@ -1,0 +1,106 @@
+package adapters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
+)
+
+// cached is what a product's load reads besides the lines in scope: its
+// batches (with their totals) and its waiting lines, as of Version.
+type cached struct {
+	version    int64
+	batches    []domain.Batch
+	backorders []domain.Backorder
+}
+
+// productCache keeps the products last saved, so that a command inside a
+// write transaction loads a product with one query (its version) instead
+// of three. It is only correct when every write to the inventory tables
+// goes through this process's repository (one process owns the database,
+// as with SQLite): an entry is used only if its version is the stored one,
+// and every save replaces the entry, so a save that was rolled back leaves
+// an entry whose version the database no longer has, and the next load
+// reads the product afresh.
+type productCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[string]cached
+	hits    int64
+	misses  int64
+}
+
+func (c *productCache) get(sku string, version int64) (cached, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[sku]
+	if !ok || e.version != version {
+		c.misses++
+		return cached{}, false
+	}
+	c.hits++
+	return cached{version: e.version, batches: slices.Clone(e.batches), backorders: slices.Clone(e.backorders)}, true
+}
+
+func (c *productCache) put(p *domain.Product) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[p.SKU]; !ok && len(c.entries) >= c.max {
+		for k := range c.entries { // evict one at random: map order
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[p.SKU] = cached{version: p.Version, batches: slices.Clone(p.Batches), backorders: slices.Clone(p.Backorders)}
+}
+
+// CacheStats are the cache's hits and misses since start.
+func (r Products) CacheStats() (hits, misses int64) {
+	if r.cache == nil {
+		return 0, 0
+	}
+	r.cache.mu.Lock()
+	defer r.cache.mu.Unlock()
+	return r.cache.hits, r.cache.misses
+}
+
+// WithCache returns the repository with a cache of up to size products for
+// LoadForUpdate. Only for a database no other process writes.
+func WithCache(size int) Products {
+	return Products{cache: &productCache{max: max(size, 1), entries: map[string]cached{}}}
+}
+
+// LoadForUpdate is Load inside a write transaction: with a cache, a product
+// saved before at the version still stored is taken from it.
+func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, scope Scope) (*domain.Product, error) {
+	if r.cache == nil || scope.All {
+		return r.Load(ctx, tx, sku, scope)
+	}
+	p := domain.NewProduct(sku)
+	err := tx.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r.Load(ctx, tx, sku, scope)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load product %s: %w", sku, err)
+	}
+	c, ok := r.cache.get(sku, p.Version)
+	if !ok {
+		return r.Load(ctx, tx, sku, scope)
+	}
+	p.Batches, p.Backorders = c.batches, c.backorders
+	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
+	for _, b := range p.Batches {
+		p.Loaded[b.Ref] = b
+	}
+	if p.Allocations, err = loadAllocations(ctx, tx, sku, scope); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
