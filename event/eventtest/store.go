@@ -44,6 +44,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) StoreUnderTest) {
 		{"OutboxRelayRun", testOutboxRelayRun},
 		{"SubscriptionBacklog", testSubscriptionBacklog},
 		{"OutboxRecoversLostBroker", testOutboxRecoversLostBroker},
+		{"OutboxRecoversBrokerTailLoss", testOutboxRecoversTailLoss},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -81,6 +82,7 @@ type Broker struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	owned bool
+	acked atomic.Uint64 // highest stream sequence of a publish acknowledged
 }
 
 // Connect dials url and prepares the stream. Reconnects are unlimited.
@@ -177,7 +179,8 @@ func (b *Broker) Publish(ctx context.Context, envs ...event.Envelope) error {
 	}
 	for _, f := range futures {
 		select {
-		case <-f.Ok():
+		case ack := <-f.Ok():
+			b.noteAck(ack.Sequence)
 		case err := <-f.Err():
 			return fmt.Errorf("natsjs: publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
 		case <-ctx.Done():
@@ -185,6 +188,35 @@ func (b *Broker) Publish(ctx context.Context, envs ...event.Envelope) error {
 		}
 	}
 	return nil
+}
+
+func (b *Broker) noteAck(seq uint64) {
+	for {
+		cur := b.acked.Load()
+		if seq <= cur || b.acked.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}
+
+// Acknowledged is the highest stream sequence the server gave a message
+// this broker published (a repeated id gets the first one's sequence).
+func (b *Broker) Acknowledged() uint64 { return b.acked.Load() }
+
+// LastSequence is the stream's last sequence now. Lower than a sequence it
+// acknowledged means the stream lost its last messages: a server that does
+// not fsync every message, after the machine crashed. The outbox relay
+// compares the two on resume (see outbox).
+func (b *Broker) LastSequence(ctx context.Context) (uint64, error) {
+	stream, err := b.js.Stream(ctx, b.cfg.Stream)
+	if err != nil {
+		return 0, fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+	}
+	return info.State.LastSeq, nil
 }
 
 // Ping checks the connection and JetStream.

@@ -14,6 +14,16 @@ type epochPublisher interface {
 	Epoch(ctx context.Context) (int64, error)
 }
 
+// sequencedPublisher is a publisher whose broker numbers what it stores:
+// Acknowledged is the highest number the broker gave this publisher's
+// messages, LastSequence the highest it holds now. A broker that holds less
+// than it acknowledged lost its last messages (an embedded broker that does
+// not fsync every message, after the machine crashed).
+type sequencedPublisher interface {
+	Acknowledged() uint64
+	LastSequence(ctx context.Context) (uint64, error)
+}
+
 // checkpointResetter stores a named value even if it is lower than the one
 // stored (as sqlstore.Store.ResetCheckpoint does).
 type checkpointResetter interface {
@@ -24,6 +34,11 @@ type checkpointResetter interface {
 // relay last published to.
 func (r *Relay) epochName() string { return r.cfg.Name + "/broker-epoch" }
 
+// sequenceName is the checkpoint holding the broker's sequence number of
+// the last message the relay published (see sequencedPublisher); it is
+// stored before the position that covers that message.
+func (r *Relay) sequenceName() string { return r.cfg.Name + "/broker-sequence" }
+
 // recover compares the broker's epoch with the one recorded. Nothing
 // recorded (a first start) records it. A different one means the broker
 // lost its data: what subscriptions have not acknowledged up to upTo (the
@@ -31,32 +46,102 @@ func (r *Relay) epochName() string { return r.cfg.Name + "/broker-epoch" }
 // so that a crash meanwhile recovers again (republishing is harmless: the
 // broker drops repeated ids and the inboxes ignore them).
 func (r *Relay) recover(ctx context.Context, upTo int64) error {
-	ep, ok := r.pub.(epochPublisher)
+	renewed, err := r.recoverEpoch(ctx, upTo)
+	if err != nil {
+		return err
+	}
+	return r.recoverTail(ctx, upTo, renewed)
+}
+
+// recoverTail compares the broker's last sequence number with the one the
+// relay recorded: lower means the broker lost its last messages, and what
+// subscriptions have not acknowledged up to upTo is published again (as
+// for a lost storage). Then the broker's sequence is recorded afresh. With
+// renewed (the storage was new and has been republished), only the record
+// is renewed.
+func (r *Relay) recoverTail(ctx context.Context, upTo int64, renewed bool) error {
+	sp, ok := r.pub.(sequencedPublisher)
 	if !ok {
 		return nil
 	}
-	epoch, err := ep.Epoch(ctx)
+	last, err := sp.LastSequence(ctx)
 	if err != nil {
-		return fmt.Errorf("outbox: broker epoch: %w", err)
+		return fmt.Errorf("outbox: broker sequence: %w", err)
 	}
-	known, err := r.cp.Checkpoint(ctx, r.epochName())
+	known, err := r.cp.Checkpoint(ctx, r.sequenceName())
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	if epoch == known || epoch == 0 {
+	if known <= int64(last) && !renewed {
 		return nil
+	}
+	if !renewed && upTo > 0 {
+		r.cfg.Logger.Info("outbox relay: the broker holds fewer messages than it acknowledged; republishing what subscriptions have not acknowledged",
+			"up_to", upTo, "broker_last_sequence", last, "acknowledged_sequence", known)
+		n, logged, err := r.republish(ctx, upTo)
+		if err != nil {
+			return fmt.Errorf("outbox: republish after the broker lost its last messages: %w", err)
+		}
+		r.cfg.Logger.Warn(fmt.Sprintf("broker lost its last messages; republished %d of %d logged events", n, logged),
+			"republished", n, "logged", logged, "up_to", upTo)
+	}
+	return r.resetTo(ctx, r.sequenceName(), int64(max(last, sp.Acknowledged())), "broker sequence")
+}
+
+// multiCheckpointer stores several checkpoints in one transaction (as
+// sqlstore.Store.SetCheckpoints does).
+type multiCheckpointer interface {
+	SetCheckpoints(ctx context.Context, positions map[string]int64) error
+}
+
+// checkpoint records that everything up to position is published, with the
+// broker's sequence of it when the broker numbers messages: together, or
+// the sequence first, so that a recorded position is never ahead of the
+// sequence that covers it.
+func (r *Relay) checkpoint(ctx context.Context, position int64) error {
+	sp, ok := r.pub.(sequencedPublisher)
+	if !ok {
+		return r.cp.SetCheckpoint(ctx, r.cfg.Name, position)
+	}
+	seq := int64(sp.Acknowledged())
+	if mc, ok := r.cp.(multiCheckpointer); ok {
+		return mc.SetCheckpoints(ctx, map[string]int64{r.sequenceName(): seq, r.cfg.Name: position})
+	}
+	if err := r.cp.SetCheckpoint(ctx, r.sequenceName(), seq); err != nil {
+		return fmt.Errorf("outbox: record broker sequence: %w", err)
+	}
+	return r.cp.SetCheckpoint(ctx, r.cfg.Name, position)
+}
+
+// recoverEpoch is the epoch half of recover; renewed reports a broker
+// whose storage was new.
+func (r *Relay) recoverEpoch(ctx context.Context, upTo int64) (renewed bool, err error) {
+	ep, ok := r.pub.(epochPublisher)
+	if !ok {
+		return false, nil
+	}
+	epoch, err := ep.Epoch(ctx)
+	if err != nil {
+		return false, fmt.Errorf("outbox: broker epoch: %w", err)
+	}
+	known, err := r.cp.Checkpoint(ctx, r.epochName())
+	if err != nil {
+		return false, fmt.Errorf("outbox: %w", err)
+	}
+	if epoch == known || epoch == 0 {
+		return false, nil
 	}
 	if known != 0 && upTo > 0 {
 		r.cfg.Logger.Info("outbox relay: the broker's storage is new; republishing what subscriptions have not acknowledged",
 			"up_to", upTo, "epoch", epoch, "previous_epoch", known)
 		n, logged, err := r.republish(ctx, upTo)
 		if err != nil {
-			return fmt.Errorf("outbox: republish after the broker lost its data: %w", err)
+			return false, fmt.Errorf("outbox: republish after the broker lost its data: %w", err)
 		}
 		r.cfg.Logger.Warn(fmt.Sprintf("broker lost its data; republished %d of %d logged events", n, logged),
 			"republished", n, "logged", logged, "up_to", upTo)
 	}
-	return r.recordEpoch(ctx, epoch)
+	return true, r.resetTo(ctx, r.epochName(), epoch, "broker epoch")
 }
 
 // republish publishes, in log order, what subscriptions have not
@@ -98,18 +183,19 @@ func (r *Relay) unacknowledged(ctx context.Context, after, until int64) ([]event
 	return envs, len(envs), nil
 }
 
-// recordEpoch stores the broker's epoch. Without a resetter, an epoch lower
-// than the recorded one (a clock set back) cannot be stored, and the next
-// start recovers once more: wasted work, nothing lost.
-func (r *Relay) recordEpoch(ctx context.Context, epoch int64) error {
+// resetTo stores a value of the broker (its epoch or sequence) even if it
+// is lower than the recorded one. Without a resetter a lower value (a clock
+// set back, a new stream) cannot be stored, and the next start recovers
+// once more: wasted work, nothing lost.
+func (r *Relay) resetTo(ctx context.Context, name string, v int64, what string) error {
 	var err error
 	if rc, ok := r.cp.(checkpointResetter); ok {
-		err = rc.ResetCheckpoint(ctx, r.epochName(), epoch)
+		err = rc.ResetCheckpoint(ctx, name, v)
 	} else {
-		err = r.cp.SetCheckpoint(ctx, r.epochName(), epoch)
+		err = r.cp.SetCheckpoint(ctx, name, v)
 	}
 	if err != nil {
-		return fmt.Errorf("outbox: record broker epoch: %w", err)
+		return fmt.Errorf("outbox: record %s: %w", what, err)
 	}
 	return nil
 }

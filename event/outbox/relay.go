@@ -10,7 +10,12 @@
 // as natsjs.Broker has) lets the relay notice on resume that it lost its
 // data; the relay then republishes from the log what subscriptions have not
 // yet acknowledged (the log's event.Backlog; without one, the whole log up
-// to the checkpoint) before it goes on from the checkpoint.
+// to the checkpoint) before it goes on from the checkpoint. A broker that
+// numbers its messages (Acknowledged and LastSequence, as natsjs.Broker)
+// lets it notice the loss of only the last messages too: the relay records
+// the number of the last one it published with its checkpoint, and a
+// broker that holds less on resume is given the same republication. So an
+// embedded broker need not fsync every message: the log is the record.
 package outbox
 
 import (
@@ -188,7 +193,7 @@ func (r *Relay) flushOnce(ctx context.Context) (int, error) {
 	// now (Run stopping), or the final flush would publish it again.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := r.cp.SetCheckpoint(cctx, r.cfg.Name, last); err != nil {
+	if err := r.checkpoint(cctx, last); err != nil {
 		return 0, err
 	}
 	r.position.Store(last)

@@ -21,6 +21,10 @@ type Config struct {
 	// Poll is how often the runner looks for commits it was not told of,
 	// such as those of other processes (default 1s).
 	Poll time.Duration
+	// Settle is the least time between two reads of the log once caught up
+	// (default 20ms): commits arriving meanwhile are read together, rather
+	// than one read per commit per projection.
+	Settle time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives progress and errors (default slog.Default()).
@@ -29,8 +33,8 @@ type Config struct {
 
 // Validate reports settings that cannot work.
 func (c Config) Validate() error {
-	if c.Batch < 0 || c.Window < 0 || c.Poll < 0 {
-		return errors.New("projection: batch, window and poll must not be negative")
+	if c.Batch < 0 || c.Window < 0 || c.Poll < 0 || c.Settle < 0 {
+		return errors.New("projection: batch, window, poll and settle must not be negative")
 	}
 	return nil
 }
@@ -44,6 +48,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Poll == 0 {
 		c.Poll = time.Second
+	}
+	if c.Settle == 0 {
+		c.Settle = 20 * time.Millisecond
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -118,6 +125,7 @@ func (r *Runner) follow(ctx context.Context, p Projection) {
 	failures := 0
 	for ctx.Err() == nil {
 		appended := r.store.Appended()
+		started := time.Now()
 		busy, err := r.step(ctx, p)
 		wait := r.cfg.Poll
 		switch {
@@ -137,6 +145,8 @@ func (r *Runner) follow(ctx context.Context, p Projection) {
 		select {
 		case <-ctx.Done():
 		case <-appended:
+			// Let the commits that follow this one join the next read.
+			sleep(ctx, r.cfg.Settle-time.Since(started))
 		case <-r.wake[p.Name()]:
 		case <-time.After(wait):
 		}

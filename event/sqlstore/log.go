@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,14 +62,25 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (int64, error) {
 
 // SetCheckpoint stores a named position. It never moves a checkpoint back.
 func (s *Store) SetCheckpoint(ctx context.Context, name string, position int64) error {
+	return s.SetCheckpoints(ctx, map[string]int64{name: position})
+}
+
+// SetCheckpoints stores named positions in one transaction; like
+// SetCheckpoint, it never moves one back.
+func (s *Store) SetCheckpoints(ctx context.Context, positions map[string]int64) error {
+	names := slices.Sorted(maps.Keys(positions))
 	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO event_checkpoints (name, position) VALUES (?, ?)
-			ON CONFLICT (name) DO UPDATE SET position = excluded.position
-			WHERE excluded.position > event_checkpoints.position`, name, position)
-		return err
+		for _, name := range names {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_checkpoints (name, position) VALUES (?, ?)
+				ON CONFLICT (name) DO UPDATE SET position = excluded.position
+				WHERE excluded.position > event_checkpoints.position`, name, positions[name]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("set checkpoint %s: %w", name, err)
+		return fmt.Errorf("set checkpoints %s: %w", strings.Join(names, ", "), err)
 	}
 	return nil
 }

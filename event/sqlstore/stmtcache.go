@@ -71,6 +71,20 @@ func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) 
 	return c.conn.QueryRowContext(ctx, q, args...)
 }
 
+// execStatement runs one statement without arguments through a prepared
+// statement (the writer's own: BEGIN, COMMIT and the savepoints of every
+// job), which only works for a single statement.
+func (c *stmtCache) execStatement(ctx context.Context, q string) error {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if st := c.stmt(ctx, q); st != nil {
+		_, err = st.ExecContext(ctx)
+	} else {
+		_, err = c.conn.ExecContext(ctx, q)
+	}
+	return err
+}
+
 func (c *stmtCache) close() {
 	for _, st := range c.stmts {
 		_ = st.Close()

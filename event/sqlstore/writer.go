@@ -66,7 +66,7 @@ func (s *Store) writer(conn *sql.Conn) {
 func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c committed, ok bool) {
 	ctx := context.Background()
 	c.batch = []job{first}
-	if _, err := conn.ExecContext(ctx, s.d.Begin); err != nil {
+	if err := conn.execStatement(ctx, s.d.Begin); err != nil {
 		s.fail(c.batch, fmt.Errorf("%s: begin: %w", s.d.Name, err))
 		s.releaseIfHeld(free, false)
 		return c, false
@@ -131,7 +131,7 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 		<-free // a full batch waits for the syncer before committing
 		haveToken = true
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := conn.execStatement(ctx, "COMMIT"); err != nil {
 		return abandon(fmt.Errorf("%s: commit: %w", s.d.Name, err))
 	}
 	return c, true
@@ -220,17 +220,17 @@ func (s *Store) drainClosed() {
 // runInSavepoint runs one job in a savepoint. ok is false when the
 // savepoint itself broke and the whole batch must be abandoned.
 func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (appended, ok bool, err error) {
-	if _, err := conn.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+	if err := conn.execStatement(ctx, "SAVEPOINT job"); err != nil {
 		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
 	}
 	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s}
 	fnErr := runSafe(j.ctx, j.fn, t)
 	if fnErr != nil {
-		if _, err := conn.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+		if err := conn.execStatement(ctx, "ROLLBACK TO job"); err != nil {
 			return false, false, fmt.Errorf("%s: rollback to savepoint: %w", s.d.Name, err)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "RELEASE job"); err != nil {
+	if err := conn.execStatement(ctx, "RELEASE job"); err != nil {
 		return false, false, fmt.Errorf("%s: release savepoint: %w", s.d.Name, err)
 	}
 	return fnErr == nil && t.appended, true, fnErr

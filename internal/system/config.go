@@ -103,6 +103,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Simulate, "simulate", c.Simulate, "drive kitchen, warehouse and delivery steps by themselves and seed demo batches (a first look; off by default)"+envNote("simulate"))
 	dur(&c.SimulateMinDelay, "simulate-min-delay", "with --simulate: shortest delay before each step")
 	dur(&c.SimulateMaxDelay, "simulate-max-delay", "with --simulate: longest delay before each step")
+	fs.BoolVar(&c.NoGroupCommit, "no-group-commit", c.NoGroupCommit, "commit each SQLite transaction on its own "+
+		"instead of together with concurrent ones (only to measure what group commit saves)"+envNote("no-group-commit"))
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text or json")
 }

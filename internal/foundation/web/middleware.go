@@ -63,6 +63,9 @@ func AccessLog(log *slog.Logger) Middleware {
 			if rec.status >= 500 {
 				level = slog.LevelWarn
 			}
+			if !log.Enabled(r.Context(), level) {
+				return
+			}
 			log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"duration", time.Since(start), "traceparent", event.TraceParentFrom(r.Context()))
 		})
