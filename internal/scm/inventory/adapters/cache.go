@@ -83,7 +83,14 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 		return r.Load(ctx, tx, sku, scope)
 	}
 	p := domain.NewProduct(sku)
-	err := tx.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+	var line *domain.Allocation
+	var err error
+	if oneOrder(scope) {
+		// The common command (one order's line): version and line at once.
+		line, err = versionAndLine(ctx, tx, p, scope.Orders[0])
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return r.Load(ctx, tx, sku, scope)
 	}
@@ -99,8 +106,33 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 	for _, b := range p.Batches {
 		p.Loaded[b.Ref] = b
 	}
-	if p.Allocations, err = loadAllocations(ctx, tx, sku, scope); err != nil {
-		return nil, err
+	switch {
+	case oneOrder(scope) && line != nil && line.CartID == "":
+		p.Allocations = []domain.Allocation{*line}
+	case !oneOrder(scope) || line != nil: // a cart's hold under that key: read it in full
+		if p.Allocations, err = loadAllocations(ctx, tx, sku, scope); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
+}
+
+func oneOrder(s Scope) bool {
+	return len(s.Orders) == 1 && len(s.Carts) == 0 && s.Batch == "" && s.Due.IsZero() && !s.All
+}
+
+// versionAndLine reads the product's version and the order's allocated line
+// of it (nil if none) in one query.
+func versionAndLine(ctx context.Context, tx event.Tx, p *domain.Product, orderID string) (*domain.Allocation, error) {
+	var a domain.Allocation
+	var order, sku, ref, cart sql.NullString
+	var qty, seq sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT p.version, p.next_seq, a.order_id, a.item_code, a.qty, a.batch_ref, a.seq, a.cart_id
+		FROM scm_products p LEFT JOIN scm_allocations a ON a.order_id = ? AND a.item_code = p.sku
+		WHERE p.sku = ?`, orderID, p.SKU).Scan(&p.Version, &p.NextSeq, &order, &sku, &qty, &ref, &seq, &cart)
+	if err != nil || !order.Valid {
+		return nil, err
+	}
+	a.OrderID, a.SKU, a.Qty, a.BatchRef, a.Seq, a.CartID = order.String, sku.String, int(qty.Int64), ref.String, seq.Int64, cart.String
+	return &a, nil
 }

@@ -82,6 +82,22 @@ func TestCacheAfterRollback(t *testing.T) {
 				t.Fatalf("after a rolled-back and a committed allocation: allocated %d, lines %+v; want 4, only o-2",
 					got, p.Allocations)
 			}
+			// One order's line comes with the version in one query.
+			for order, want := range map[string]int{"o-2": 1, "o-1": 0} {
+				err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+					p, err := repo.LoadForUpdate(ctx, tx, "SKU-1", adapters.Scope{Orders: []string{order}})
+					if err != nil {
+						return err
+					}
+					if len(p.Allocations) != want || (want == 1 && p.Allocations[0].BatchRef != "b-1") {
+						t.Errorf("order %s: lines %+v, want %d in b-1", order, p.Allocations, want)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			if hits, misses := repo.CacheStats(); hits == 0 || misses == 0 {
 				t.Errorf("cache hits %d, misses %d: want both (a hit after the batch, a miss after the rollback)", hits, misses)
 			}
