@@ -35,6 +35,15 @@ type Tx interface {
 	Lock(ctx context.Context, key string) error
 }
 
+// StreamReader is implemented by transactions that read a stream of the
+// log as the transaction sees it: with its own appends and, under group
+// commit, those of the functions before it in the same commit. A command
+// that loads its aggregate this way inside its transaction cannot meet a
+// version conflict on a single-writer store.
+type StreamReader interface {
+	ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]Envelope, error)
+}
+
 // Store is a service's transactional store with the toolkit's tables: the
 // event log, relay checkpoints, the inbox and the dead letters.
 type Store interface {

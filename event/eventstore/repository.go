@@ -87,12 +87,33 @@ func (r *Repository[A]) Stats() *Stats { return &r.stats }
 // Load folds a stream: from its latest usable snapshot, then the events
 // after it.
 func (r *Repository[A]) Load(ctx context.Context, stream string) (Loaded[A], error) {
+	return r.load(ctx, r.store.Read(), func(after int64) ([]event.Envelope, error) {
+		return r.store.QueryLog(ctx, event.LogQuery{Stream: stream, AfterVersion: after, Limit: 1000})
+	}, stream)
+}
+
+// LoadIn is Load inside tx, for a command that saves in tx: it sees the
+// stream as tx does (see event.StreamReader), so on a single-writer store
+// the save cannot meet a version conflict. A tx that cannot read streams
+// falls back to Load.
+func (r *Repository[A]) LoadIn(ctx context.Context, tx event.Tx, stream string) (Loaded[A], error) {
+	sr, ok := tx.(event.StreamReader)
+	if !ok {
+		return r.Load(ctx, stream)
+	}
+	return r.load(ctx, tx, func(after int64) ([]event.Envelope, error) {
+		return sr.ReadStream(ctx, stream, after, 1000)
+	}, stream)
+}
+
+func (r *Repository[A]) load(ctx context.Context, q event.Querier, read func(after int64) ([]event.Envelope, error),
+	stream string) (Loaded[A], error) {
 	l := Loaded[A]{State: r.cfg.New(stream), Stream: stream}
-	if err := r.loadSnapshot(ctx, &l); err != nil {
+	if err := r.loadSnapshot(ctx, q, &l); err != nil {
 		return l, err
 	}
 	for {
-		envs, err := r.store.QueryLog(ctx, event.LogQuery{Stream: stream, AfterVersion: l.Version, Limit: 1000})
+		envs, err := read(l.Version)
 		if err != nil {
 			return l, fmt.Errorf("load %s: %w", stream, err)
 		}
@@ -139,15 +160,18 @@ func (r *Repository[A]) Save(ctx context.Context, tx event.Tx, l *Loaded[A], env
 // again and asks decide again, up to Retries times. It returns the new state.
 func (r *Repository[A]) Update(ctx context.Context, stream string, decide func(a A) ([]event.Envelope, error)) (Loaded[A], error) {
 	for attempt := 0; ; attempt++ {
-		l, err := r.Load(ctx, stream)
-		if err != nil {
-			return l, err
-		}
-		envs, err := decide(l.State)
-		if err != nil || len(envs) == 0 {
-			return l, err
-		}
-		err = r.store.Update(ctx, func(ctx context.Context, tx event.Tx) error { return r.Save(ctx, tx, &l, envs...) })
+		var l Loaded[A]
+		err := r.store.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+			var err error
+			if l, err = r.LoadIn(ctx, tx, stream); err != nil {
+				return err
+			}
+			envs, err := decide(l.State)
+			if err != nil || len(envs) == 0 {
+				return err
+			}
+			return r.Save(ctx, tx, &l, envs...)
+		})
 		if !errors.Is(err, event.ErrConcurrency) || attempt >= r.cfg.Retries {
 			return l, err
 		}

@@ -23,13 +23,13 @@ var migrations = []string{`CREATE TABLE event_snapshots (
 
 // loadSnapshot starts l from the stream's snapshot, if there is one of the
 // current schema.
-func (r *Repository[A]) loadSnapshot(ctx context.Context, l *Loaded[A]) error {
+func (r *Repository[A]) loadSnapshot(ctx context.Context, q event.Querier, l *Loaded[A]) error {
 	if r.cfg.SnapshotEvery == 0 {
 		return nil
 	}
 	var version int64
 	var state string
-	err := r.store.Read().QueryRowContext(ctx, `SELECT version, state FROM event_snapshots
+	err := q.QueryRowContext(ctx, `SELECT version, state FROM event_snapshots
 		WHERE kind = ? AND stream = ? AND schema = ?`, r.cfg.Kind, l.Stream, r.cfg.SnapshotSchema).Scan(&version, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil

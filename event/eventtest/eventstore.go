@@ -29,6 +29,7 @@ func TestEventStore(t *testing.T, newStore func(t *testing.T) EventStoreUnderTes
 		{"ConcurrentUpdatesRetryOnConflict", testConcurrentAggregateUpdates},
 		{"NewSnapshotSchemaFoldsFromScratch", testSnapshotSchema},
 		{"RejectedCommandAppendsNothing", testRejectedCommand},
+		{"LoadInSeesTheTransaction", testLoadIn},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,5 +160,39 @@ func testRejectedCommand(t *testing.T, s EventStoreUnderTest) {
 	}
 	if l := load(t, r, "acc-r"); l.Version != 1 || l.State.Balance != 5 {
 		t.Errorf("after a rejected command: %+v at version %d", l.State, l.Version)
+	}
+}
+
+// testLoadIn: an aggregate loaded inside a transaction sees what that
+// transaction saved (and its snapshot), so two saves in one transaction
+// follow each other; outside, nothing shows until the commit.
+func testLoadIn(t *testing.T, s EventStoreUnderTest) {
+	r := ledgerRepo(t, s, 2, 1)
+	deposit(t, r, "acc-in", 5)
+	ctx := context.Background()
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		for i := range 3 {
+			l, err := r.LoadIn(ctx, tx, "acc-in")
+			if err != nil {
+				return err
+			}
+			if l.Version != int64(1+i) || l.State.Balance != 5+i {
+				t.Errorf("load %d in the transaction: version %d, balance %d; want %d, %d", i, l.Version, l.State.Balance, 1+i, 5+i)
+			}
+			env, err := event.New("ledgers", "Deposited", "/test", "acc-in", map[string]int{"amount": 1})
+			if err != nil {
+				return err
+			}
+			if err := r.Save(ctx, tx, &l, env); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := load(t, r, "acc-in"); l.Version != 4 || l.State.Balance != 8 {
+		t.Errorf("after the commit: version %d, balance %d; want 4, 8", l.Version, l.State.Balance)
 	}
 }

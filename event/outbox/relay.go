@@ -60,6 +60,13 @@ func (c *Config) defaults() {
 	}
 }
 
+// durableLog is a log whose last commits may be visible before they are
+// durable (as sqlstore.Store with a deferred sync): the relay publishes
+// only up to DurablePosition.
+type durableLog interface {
+	DurablePosition() int64
+}
+
 // Relay publishes the log to a broker.
 type Relay struct {
 	cfg         Config
@@ -184,6 +191,18 @@ func (r *Relay) flushOnce(ctx context.Context) (int, error) {
 	envs, err := r.log.ReadLog(ctx, pos, r.cfg.Batch)
 	if err != nil || len(envs) == 0 {
 		return 0, err
+	}
+	if dl, ok := r.log.(durableLog); ok {
+		// What is committed but not yet on disk waits: its commit signal
+		// comes once it is.
+		durable := dl.DurablePosition()
+		i := len(envs)
+		for i > 0 && envs[i-1].Position > durable {
+			i--
+		}
+		if envs = envs[:i]; len(envs) == 0 {
+			return 0, nil
+		}
 	}
 	if err := r.pub.Publish(ctx, envs...); err != nil {
 		return 0, err

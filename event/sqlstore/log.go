@@ -20,7 +20,7 @@ const logColumns = `position, id, topic, stream, version, type, source, subject,
 // ReadLog returns envelopes after a position, in order; see event.Log.
 func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]event.Envelope, error) {
 	rows, err := s.Read().QueryContext(ctx, `SELECT `+logColumns+` FROM event_log
-		WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`, after, s.readableHead(), limit)
+		WHERE position > ? ORDER BY position LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read log after %d: %w", after, err)
 	}
@@ -92,10 +92,7 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 		q.Limit = 100
 	}
 	where, args := []string{"position > ?"}, []any{q.After}
-	if head := s.readableHead(); q.Until <= 0 || q.Until > head {
-		q.Until = head
-	}
-	if q.Until < math.MaxInt64 {
+	if q.Until > 0 {
 		where, args = append(where, "position <= ?"), append(args, q.Until)
 	}
 	if q.AfterVersion > 0 {
@@ -122,21 +119,20 @@ func (s *Store) QueryLog(ctx context.Context, q event.LogQuery) ([]event.Envelop
 	return scanEnvelopes(rows)
 }
 
-// readableHead is the last position readers may see: the durable one
-// when commits are synced after the fact (Options.Sync), else all.
-func (s *Store) readableHead() int64 {
+// DurablePosition is the last log position known to be on disk, with
+// Options.Sync (commits are visible to readers a sync before they are
+// durable); without, every committed position is (math.MaxInt64). The
+// outbox relay publishes only up to it, so that nothing leaves the store
+// that a power loss could take back.
+func (s *Store) DurablePosition() int64 {
 	if s.opts.GroupCommit && s.opts.Sync != nil {
 		return s.durable.Load()
 	}
 	return math.MaxInt64
 }
 
-// Head returns the last committed position (the last durable one with
-// Options.Sync); see event.LogReader.
+// Head returns the last committed position; see event.LogReader.
 func (s *Store) Head(ctx context.Context) (int64, error) {
-	if h := s.readableHead(); h < math.MaxInt64 {
-		return h, nil
-	}
 	var head int64
 	if err := s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&head); err != nil {
 		return 0, fmt.Errorf("log head: %w", err)

@@ -22,10 +22,9 @@ type Options struct {
 	// Sync, with GroupCommit, makes committed transactions durable (an
 	// fsync of the engine's log) when the engine's own commit does not.
 	// The writer then runs the next batch while the last one is being
-	// synced, and answers a batch only once it is durable. Until then its
-	// envelopes are not read from the log (ReadLog, QueryLog and Head stop
-	// at the durable position), so that nothing leaves the store that a
-	// power loss could take back.
+	// synced, and answers a batch only once it is durable. Readers may see
+	// a commit a sync early; DurablePosition says how far the log is on
+	// disk, and the outbox relay publishes no further.
 	Sync func() error
 	// Exclusive says that no other process writes the database (an
 	// embedded file); see event.Exclusive.

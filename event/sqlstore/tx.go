@@ -90,6 +90,17 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 	return nil
 }
 
+// ReadStream returns a stream's envelopes after a version, in version
+// order, as this transaction sees them; see event.StreamReader.
+func (t *tx) ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]event.Envelope, error) {
+	rows, err := t.QueryContext(ctx, `SELECT `+logColumns+` FROM event_log
+		WHERE stream = ? AND version > ? ORDER BY version LIMIT ?`, stream, afterVersion, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+	}
+	return scanEnvelopes(rows)
+}
+
 // MarkHandled records (subscription, event id) in the inbox; see event.Tx.
 func (t *tx) MarkHandled(ctx context.Context, subscription, eventID string) (bool, error) {
 	res, err := t.ExecContext(ctx, `INSERT INTO event_inbox (subscription, event_id, handled_at)

@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/outbox"
 	"github.com/banchan/banchan/event/sqlite"
 	"github.com/banchan/banchan/event/sqlstore"
 )
@@ -49,9 +51,9 @@ func appendOne(ctx context.Context, s *sqlstore.Store, stream string) error {
 	return s.Update(ctx, func(ctx context.Context, tx event.Tx) error { return tx.Append(ctx, env) })
 }
 
-// A commit is neither answered nor readable from the log until it is
-// durable, and the writer goes on with the next batch meanwhile.
-func TestSyncedCommitIsReadOnlyOnceDurable(t *testing.T) {
+// A commit is not answered, and not handed to the outbox relay, until it
+// is durable; the writer goes on with the next batch meanwhile.
+func TestSyncedCommitIsPublishedOnlyOnceDurable(t *testing.T) {
 	ctx := context.Background()
 	var hold atomic.Bool
 	release := make(chan struct{})
@@ -63,6 +65,11 @@ func TestSyncedCommitIsReadOnlyOnceDurable(t *testing.T) {
 		}
 		return nil
 	})
+	pub := &recordingPublisher{}
+	relay, err := outbox.New(outbox.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, s, s, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hold.Store(true)
 	first := make(chan error, 1)
 	go func() { first <- appendOne(ctx, s, "a") }()
@@ -71,20 +78,23 @@ func TestSyncedCommitIsReadOnlyOnceDurable(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the commit was never synced")
 	}
-	// Committed, being synced: not answered, not in the log.
+	// Committed, being synced: not answered, not durable, not published.
 	select {
 	case err := <-first:
 		t.Fatalf("answered before the sync: %v", err)
 	default:
 	}
-	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) != 0 {
-		t.Fatalf("log before the sync: %d envelopes, %v", len(envs), err)
+	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) != 1 {
+		t.Fatalf("log before the sync: %d envelopes, %v; want the commit, visible", len(envs), err)
 	}
-	if h, _ := s.Head(ctx); h != 0 {
-		t.Fatalf("head before the sync: %d", h)
+	if d := s.DurablePosition(); d != 0 {
+		t.Fatalf("durable position before the sync: %d", d)
 	}
-	if envs, err := s.QueryLog(ctx, event.LogQuery{}); err != nil || len(envs) != 0 {
-		t.Fatalf("query before the sync: %d envelopes, %v", len(envs), err)
+	if err := relay.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := pub.count(); n != 0 {
+		t.Fatalf("the relay published %d envelopes before they were durable", n)
 	}
 	// The next one runs meanwhile and waits its turn to be synced.
 	second := make(chan error, 1)
@@ -105,13 +115,37 @@ func TestSyncedCommitIsReadOnlyOnceDurable(t *testing.T) {
 	if err != nil || len(envs) != 2 {
 		t.Fatalf("log after the syncs: %d envelopes, %v", len(envs), err)
 	}
-	if h, _ := s.Head(ctx); h != envs[1].Position {
-		t.Fatalf("head %d, want %d", h, envs[1].Position)
+	if d := s.DurablePosition(); d != envs[1].Position {
+		t.Fatalf("durable position %d, want %d", d, envs[1].Position)
+	}
+	if err := relay.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := pub.count(); n != 2 {
+		t.Fatalf("the relay published %d envelopes once durable, want 2", n)
 	}
 }
 
+type recordingPublisher struct {
+	mu   sync.Mutex
+	envs []event.Envelope
+}
+
+func (p *recordingPublisher) Publish(_ context.Context, envs ...event.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.envs = append(p.envs, envs...)
+	return nil
+}
+
+func (p *recordingPublisher) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.envs)
+}
+
 // A sync that fails stops the store: the batch and every later write get
-// ErrNotDurable, and the log never shows the commit.
+// ErrNotDurable, and the durable position stays before the commit.
 func TestFailedSyncStopsWrites(t *testing.T) {
 	ctx := context.Background()
 	var fail atomic.Bool
@@ -132,8 +166,8 @@ func TestFailedSyncStopsWrites(t *testing.T) {
 	if err := appendOne(ctx, s, "a"); !errors.Is(err, sqlstore.ErrNotDurable) {
 		t.Fatalf("append after a failed sync: %v, want ErrNotDurable", err)
 	}
-	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) != 1 {
-		t.Fatalf("log: %d envelopes, %v; want only the durable one", len(envs), err)
+	if envs, err := s.ReadLog(ctx, 0, 10); err != nil || len(envs) == 0 || s.DurablePosition() != envs[0].Position {
+		t.Fatalf("log: %d envelopes, %v, durable position %d; want the first one durable", len(envs), err, s.DurablePosition())
 	}
 }
 

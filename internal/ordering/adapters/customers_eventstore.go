@@ -78,6 +78,16 @@ func (c *Customers) Load(ctx context.Context, id string) (CustomerState, error) 
 	return l, nil
 }
 
+// LoadIn loads a customer inside tx, for a change saved in tx: it sees the
+// customer as tx does, so the save meets no conflict on SQLite.
+func (c *Customers) LoadIn(ctx context.Context, tx event.Tx, id string) (CustomerState, error) {
+	l, err := c.repo.LoadIn(ctx, tx, CustomerStream(id))
+	if err != nil {
+		return l, fmt.Errorf("load customer %s: %w", id, err)
+	}
+	return l, nil
+}
+
 // Save appends evs, caused by cause (their causation id), to the
 // customer's stream at the versions after l's. event.ErrConcurrency means another writer changed
 // the customer since l was loaded.

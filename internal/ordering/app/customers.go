@@ -39,11 +39,12 @@ func (a *App) UncountCancelledOrder(ctx context.Context, tx event.Tx, env event.
 	})
 }
 
-// changeCustomer loads the customer, lets decide raise events and saves
-// them in the handler's transaction. The customer's state dedupes orders,
-// so a repeated event raises nothing even past the inbox. Another handler
-// saving the same customer first (two of their orders at once, in one
-// group commit on SQLite) fails the save with event.ErrConcurrency:
+// changeCustomer loads the customer in the handler's transaction, lets
+// decide raise events and saves them there. The customer's state dedupes
+// orders, so a repeated event raises nothing even past the inbox. Loaded in
+// the transaction, the customer includes what handlers before this one in
+// the same group commit saved (SQLite); where another writer can commit in
+// between (PostgreSQL), the save fails with event.ErrConcurrency:
 // retryable, the consumer redelivers and the retry decides on the fresh
 // state.
 func (a *App) changeCustomer(ctx context.Context, tx event.Tx, cause event.Envelope, id string,
@@ -58,7 +59,7 @@ func (a *App) changeCustomer(ctx context.Context, tx event.Tx, cause event.Envel
 	if err := tx.Lock(ctx, "customer:"+id); err != nil {
 		return err
 	}
-	l, err := a.customers.Load(ctx, id)
+	l, err := a.customers.LoadIn(ctx, tx, id)
 	if err != nil {
 		return err
 	}
