@@ -43,11 +43,12 @@ type Store struct {
 	log    *slog.Logger
 
 	jobs chan job
-	quit chan struct{}
+	quit    chan struct{}
+	stopped chan struct{} // closed when the writer has exited
 	wg   sync.WaitGroup
 
 	// durable is the last log position known to be durable (with
-	// Options.Sync); broken is the error that stopped the writer.
+	// Options.Sync); broken is the error that stopped the writes.
 	durable atomic.Int64
 	broken  atomic.Pointer[error]
 
@@ -76,7 +77,7 @@ func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Sto
 		reader = db
 	}
 	s := &Store{d: d, db: db, reader: reader, opts: opts, log: opts.Logger,
-		quit: make(chan struct{}), appended: make(chan struct{})}
+		quit: make(chan struct{}), stopped: make(chan struct{}), appended: make(chan struct{})}
 	if opts.GroupCommit {
 		conn, err := db.Conn(ctx)
 		if err != nil {
@@ -162,8 +163,20 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) e
 		return ctx.Err()
 	}
 	// Once queued, the job is always answered (committed, rolled back or
-	// failed), so wait for that: returning early would hide a commit.
-	return <-j.done
+	// failed), so wait for that: returning early would hide a commit. Only
+	// a job queued as the writer stopped is never taken: once the writer
+	// has exited it cannot be running.
+	select {
+	case err := <-j.done:
+		return err
+	case <-s.stopped:
+		select {
+		case err := <-j.done:
+			return err
+		default:
+			return event.ErrClosed
+		}
+	}
 }
 
 func (s *Store) updateTx(ctx context.Context, fn func(context.Context, event.Tx) error) error {

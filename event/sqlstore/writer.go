@@ -28,6 +28,7 @@ type committed struct {
 // meanwhile, and commits once the sync is done (or the batch is full).
 func (s *Store) writer(conn *sql.Conn) {
 	defer s.wg.Done()
+	defer close(s.stopped)
 	defer conn.Close()
 	cache := newStmtCache(conn)
 	defer cache.close()

@@ -202,3 +202,33 @@ func TestSyncedCommitsUnderLoad(t *testing.T) {
 		t.Errorf("%d syncs for %d commits: no batching", n, writers*each)
 	}
 }
+
+// Close while writers keep calling Update: every call returns (committed,
+// or ErrClosed), none is left waiting for a writer that has gone.
+func TestCloseAnswersEveryUpdate(t *testing.T) {
+	for range 20 {
+		s := openSynced(t, func() error { return nil })
+		var wg sync.WaitGroup
+		for w := range 16 {
+			wg.Go(func() {
+				for {
+					if err := appendOne(context.Background(), s, "c"+string(rune('a'+w))); err != nil {
+						if !errors.Is(err, event.ErrClosed) {
+							t.Errorf("update during close: %v", err)
+						}
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(5 * time.Millisecond) // let the writers get going; the outcome is polled below
+		_ = s.Close()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("an Update still waits 10s after Close")
+		}
+	}
+}
