@@ -42,10 +42,10 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 
-	jobs chan job
+	jobs    chan job
 	quit    chan struct{}
 	stopped chan struct{} // closed when the writer has exited
-	wg   sync.WaitGroup
+	wg      sync.WaitGroup
 
 	// durable is the last log position known to be durable (with
 	// Options.Sync); broken is the error that stopped the writes.
