@@ -69,7 +69,6 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 	c.batch = []job{first}
 	if err := conn.execStatement(ctx, s.d.Begin); err != nil {
 		s.fail(c.batch, fmt.Errorf("%s: begin: %w", s.d.Name, err))
-		s.releaseIfHeld(free, false)
 		return c, false
 	}
 	haveToken := s.opts.Sync == nil
