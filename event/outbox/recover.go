@@ -36,7 +36,7 @@ func (r *Relay) epochName() string { return r.cfg.Name + "/broker-epoch" }
 
 // sequenceName is the checkpoint holding the broker's sequence number of
 // the last message the relay published (see sequencedPublisher); it is
-// stored before the position that covers that message.
+// stored with, or before, the position that covers that message.
 func (r *Relay) sequenceName() string { return r.cfg.Name + "/broker-sequence" }
 
 // recover compares the broker's epoch with the one recorded. Nothing
@@ -78,12 +78,9 @@ func (r *Relay) recoverTail(ctx context.Context, upTo int64, renewed bool) error
 	if !renewed && upTo > 0 {
 		r.cfg.Logger.Info("outbox relay: the broker holds fewer messages than it acknowledged; republishing what subscriptions have not acknowledged",
 			"up_to", upTo, "broker_last_sequence", last, "acknowledged_sequence", known)
-		n, logged, err := r.republish(ctx, upTo)
-		if err != nil {
-			return fmt.Errorf("outbox: republish after the broker lost its last messages: %w", err)
+		if err := r.republishLost(ctx, upTo, "its last messages"); err != nil {
+			return err
 		}
-		r.cfg.Logger.Warn(fmt.Sprintf("broker lost its last messages; republished %d of %d logged events", n, logged),
-			"republished", n, "logged", logged, "up_to", upTo)
 	}
 	return r.resetTo(ctx, r.sequenceName(), int64(max(last, sp.Acknowledged())), "broker sequence")
 }
@@ -134,14 +131,24 @@ func (r *Relay) recoverEpoch(ctx context.Context, upTo int64) (renewed bool, err
 	if known != 0 && upTo > 0 {
 		r.cfg.Logger.Info("outbox relay: the broker's storage is new; republishing what subscriptions have not acknowledged",
 			"up_to", upTo, "epoch", epoch, "previous_epoch", known)
-		n, logged, err := r.republish(ctx, upTo)
-		if err != nil {
-			return false, fmt.Errorf("outbox: republish after the broker lost its data: %w", err)
+		if err := r.republishLost(ctx, upTo, "its data"); err != nil {
+			return false, err
 		}
-		r.cfg.Logger.Warn(fmt.Sprintf("broker lost its data; republished %d of %d logged events", n, logged),
-			"republished", n, "logged", logged, "up_to", upTo)
 	}
 	return true, r.resetTo(ctx, r.epochName(), epoch, "broker epoch")
+}
+
+// republishLost republishes what subscriptions have not acknowledged up to
+// upTo, after the broker lost what (its data, its last messages), and logs
+// how much.
+func (r *Relay) republishLost(ctx context.Context, upTo int64, what string) error {
+	n, logged, err := r.republish(ctx, upTo)
+	if err != nil {
+		return fmt.Errorf("outbox: republish after the broker lost %s: %w", what, err)
+	}
+	r.cfg.Logger.Warn(fmt.Sprintf("broker lost %s; republished %d of %d logged events", what, n, logged),
+		"republished", n, "logged", logged, "up_to", upTo)
+	return nil
 }
 
 // republish publishes, in log order, what subscriptions have not

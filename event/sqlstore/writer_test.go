@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,6 +176,7 @@ func TestFailedSyncStopsWrites(t *testing.T) {
 func TestSyncedCommitsUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	var syncs atomic.Int64
+	// A slow disk (the sleep is the fsync's latency, which batching hides).
 	s := openSynced(t, func() error { syncs.Add(1); time.Sleep(200 * time.Microsecond); return nil })
 	const writers, each = 16, 50
 	errs := make(chan error, writers)
@@ -209,6 +211,7 @@ func TestCloseAnswersEveryUpdate(t *testing.T) {
 	for range 20 {
 		s := openSynced(t, func() error { return nil })
 		var wg sync.WaitGroup
+		var appended atomic.Int64
 		for w := range 16 {
 			wg.Go(func() {
 				for {
@@ -218,10 +221,17 @@ func TestCloseAnswersEveryUpdate(t *testing.T) {
 						}
 						return
 					}
+					appended.Add(1)
 				}
 			})
 		}
-		time.Sleep(5 * time.Millisecond) // let the writers get going; the outcome is polled below
+		// Close once the writers are under way.
+		for deadline := time.Now().Add(10 * time.Second); appended.Load() < 32; {
+			if time.Now().After(deadline) {
+				t.Fatal("the writers appended fewer than 32 in 10s")
+			}
+			runtime.Gosched()
+		}
 		_ = s.Close()
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
