@@ -10,12 +10,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/banchan/banchan/event/sqlstore"
@@ -94,9 +91,10 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.Store, erro
 	if sync == "" {
 		sync = "FULL"
 	}
-	var syncWAL func() error
+	var syncWAL, closeWAL func() error
 	if sync == "FULL" && !opts.NoGroupCommit {
-		sync, syncWAL = "NORMAL", func() error { return fsyncFile(path + "-wal") }
+		wal := &walFile{path: path + "-wal"}
+		sync, syncWAL, closeWAL = "NORMAL", wal.sync, wal.close
 	}
 	base := "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)"
@@ -113,25 +111,11 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.Store, erro
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s, err := sqlstore.New(ctx, Dialect, w, r, sqlstore.Options{GroupCommit: !opts.NoGroupCommit, Sync: syncWAL,
-		Exclusive: true, Logger: opts.Logger})
+		AfterClose: closeWAL, Exclusive: true, Logger: opts.Logger})
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// fsyncFile flushes a file to disk. A WAL that does not exist holds nothing
-// to flush (SQLite creates it with the first write).
-func fsyncFile(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	return errors.Join(err, f.Close())
 }

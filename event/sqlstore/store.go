@@ -26,6 +26,9 @@ type Options struct {
 	// a commit a sync early; DurablePosition says how far the log is on
 	// disk, and the outbox relay publishes no further.
 	Sync func() error
+	// AfterClose, if set, runs when Close has stopped the writer and closed
+	// the databases (to release what Sync holds).
+	AfterClose func() error
 	// Exclusive says that no other process writes the database (an
 	// embedded file); see event.Exclusive.
 	Exclusive bool
@@ -54,6 +57,8 @@ type Store struct {
 
 	notifyMu sync.Mutex
 	appended chan struct{}
+
+	stats commitStats
 
 	closeOnce sync.Once
 }
@@ -128,6 +133,9 @@ func (s *Store) Close() error {
 		if s.reader != s.db {
 			err = errors.Join(err, s.reader.Close())
 		}
+		if s.opts.AfterClose != nil {
+			err = errors.Join(err, s.opts.AfterClose())
+		}
 	})
 	return err
 }
@@ -155,6 +163,7 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) e
 		return err
 	}
 	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	defer s.stats.waited(time.Now())
 	select {
 	case s.jobs <- j:
 	case <-s.quit:

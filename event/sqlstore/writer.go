@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/banchan/banchan/event"
 )
@@ -66,6 +67,7 @@ func (s *Store) writer(conn *sql.Conn) {
 // answered. With a syncer, the batch holds the free token on return.
 func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c committed, ok bool) {
 	ctx := context.Background()
+	start := time.Now()
 	c.batch = []job{first}
 	if err := conn.execStatement(ctx, s.d.Begin); err != nil {
 		s.fail(c.batch, fmt.Errorf("%s: begin: %w", s.d.Name, err))
@@ -134,6 +136,7 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 	if err := conn.execStatement(ctx, "COMMIT"); err != nil {
 		return abandon(fmt.Errorf("%s: commit: %w", s.d.Name, err))
 	}
+	s.stats.batch(len(c.batch), time.Since(start))
 	return c, true
 }
 
@@ -151,7 +154,7 @@ func (s *Store) syncer(in <-chan committed, free chan<- struct{}, done chan<- st
 	for c := range in {
 		if err := s.brokenErr(); err != nil {
 			s.fail(c.batch, err)
-		} else if err := s.opts.Sync(); err != nil {
+		} else if err := s.timedSync(); err != nil {
 			err = fmt.Errorf("%s: %w: sync: %v", s.d.Name, ErrNotDurable, err)
 			s.broken.Store(&err)
 			s.log.Error("store stopped: a commit could not be made durable", "err", err)
@@ -164,6 +167,13 @@ func (s *Store) syncer(in <-chan committed, free chan<- struct{}, done chan<- st
 		}
 		free <- struct{}{}
 	}
+}
+
+func (s *Store) timedSync() error {
+	start := time.Now()
+	err := s.opts.Sync()
+	s.stats.sync(time.Since(start))
+	return err
 }
 
 // answer tells a durable batch's callers their results.

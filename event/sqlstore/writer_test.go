@@ -178,6 +178,7 @@ func TestSyncedCommitsUnderLoad(t *testing.T) {
 	var syncs atomic.Int64
 	// A slow disk (the sleep is the fsync's latency, which batching hides).
 	s := openSynced(t, func() error { syncs.Add(1); time.Sleep(200 * time.Microsecond); return nil })
+	before, syncedBefore := s.CommitStats(), syncs.Load() // the sync at open is not timed
 	const writers, each = 16, 50
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -202,6 +203,23 @@ func TestSyncedCommitsUnderLoad(t *testing.T) {
 	}
 	if n := syncs.Load(); n >= writers*each {
 		t.Errorf("%d syncs for %d commits: no batching", n, writers*each)
+	}
+	// The writer's figures say the same.
+	st := s.CommitStats()
+	commits, updates, waits := st.Commits-before.Commits, st.Updates-before.Updates, st.Waits-before.Waits
+	if updates != writers*each || waits != writers*each || commits < 1 || commits >= updates {
+		t.Errorf("stats: %d commits of %d updates, %d waits; want %d updates in fewer commits", commits, updates, waits, writers*each)
+	}
+	synced, took := st.Syncs-before.Syncs, st.SyncTime-before.SyncTime
+	if synced != syncs.Load()-syncedBefore || took < time.Duration(synced)*200*time.Microsecond {
+		t.Errorf("stats: %d syncs taking %v; the disk did %d of at least 200µs", synced, took, syncs.Load()-syncedBefore)
+	}
+	var inBuckets int64
+	for _, n := range st.SyncCounts {
+		inBuckets += n
+	}
+	if inBuckets != st.Syncs {
+		t.Errorf("sync histogram %v: want its %d syncs", st.SyncCounts, st.Syncs)
 	}
 }
 

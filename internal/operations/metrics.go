@@ -10,6 +10,7 @@ import (
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/projection"
+	"github.com/banchan/banchan/event/sqlstore"
 )
 
 // RelayStats is what the metrics read of the outbox relay.
@@ -79,6 +80,7 @@ func (m Metrics) serve(w http.ResponseWriter, r *http.Request) {
 	metric("banchan_outbox_relay_position", "gauge", "Last event log position the relay published.",
 		fmt.Sprintf(" %d", m.Relay.Position()))
 	m.extra(metric)
+	m.commits(metric)
 	m.projections(r.Context(), metric)
 	head, dead, err := m.storeFigures(r.Context())
 	if err != nil {
@@ -99,6 +101,40 @@ func (m Metrics) storeFigures(ctx context.Context) (head, dead int64, err error)
 	}
 	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_dead_letters`).Scan(&dead)
 	return head, dead, err
+}
+
+// commitStats is a store with a group-commit writer (sqlstore).
+type commitStats interface{ CommitStats() sqlstore.CommitStats }
+
+// commits writes the store writer's figures: commits, the updates they
+// held, batch time, and the histogram of the syncs that made them durable.
+func (m Metrics) commits(metric func(name, typ, help string, samples ...string)) {
+	cs, ok := m.Store.(commitStats)
+	if !ok {
+		return
+	}
+	st := cs.CommitStats()
+	metric("banchan_store_commits_total", "counter", "Transactions the store's group-commit writer committed.",
+		fmt.Sprintf(" %d", st.Commits))
+	metric("banchan_store_committed_updates_total", "counter", "Updates those transactions held (updates per commit: the batching).",
+		fmt.Sprintf(" %d", st.Updates))
+	metric("banchan_store_batch_seconds_total", "counter", "Time the writer spent in its batches, first statement to commit.",
+		fmt.Sprintf(" %g", st.BatchTime.Seconds()))
+	metric("banchan_store_update_seconds", "summary", "Time each update queued to the writer took, queued to answered.",
+		fmt.Sprintf("_sum %g", st.WaitTime.Seconds()), fmt.Sprintf("_count %d", st.Waits))
+	buckets := make([]string, 0, len(st.SyncCounts)+2)
+	var cum int64
+	for i, n := range st.SyncCounts {
+		cum += n
+		le := "+Inf"
+		if i < len(sqlstore.SyncBuckets) {
+			le = fmt.Sprintf("%g", sqlstore.SyncBuckets[i].Seconds())
+		}
+		buckets = append(buckets, fmt.Sprintf("_bucket{le=%q} %d", le, cum))
+	}
+	buckets = append(buckets, fmt.Sprintf("_sum %g", st.SyncTime.Seconds()), fmt.Sprintf("_count %d", st.Syncs))
+	metric("banchan_store_sync_seconds", "histogram", "Time of each sync (fsync of the engine's log) that made a commit durable.",
+		buckets...)
 }
 
 // extra writes the Extra counters, one metric per name with a sample per

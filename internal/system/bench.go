@@ -57,7 +57,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 		func(s string) error { o.phases = splitList(s); return nil })
 	fs.IntVar(&o.events, "events", o.events, "length of the generated log the rebuild phase projects")
 	fs.StringVar(&o.postgresURL, "postgres-url", "", "rebuild phase: also measure on this PostgreSQL (a scratch schema, dropped at the end)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (and one of each system the run starts as its own process, to this name + .<dir>)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -132,7 +132,7 @@ func Bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if opts.cpuProfile != "" {
 		stop, err := startCPUProfile(opts.cpuProfile)
 		if err != nil {
-			return err
+			return fmt.Errorf("bench: --cpuprofile: %w", err)
 		}
 		defer stop()
 	}
@@ -164,11 +164,11 @@ func benchDir(parent string) (string, error) {
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

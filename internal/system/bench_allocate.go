@@ -71,6 +71,7 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 		floor = res.row("allocate", floor.name)
 		floor.note = cmp.Or(floor.note, "the HTTP floor")
 	}
+	before, ferr := scrapeCommitFigures(ctx, client, base)
 	var seq atomic.Int64
 	res := closedLoop(ctx, b.opts.clients, b.opts.duration, b.opts.timeout, func(ctx context.Context) error {
 		n := seq.Add(1)
@@ -82,7 +83,11 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 		body = append(body, `","qty":1}`...)
 		return raw.do(ctx, http.MethodPost, "/allocate", body, http.StatusAccepted)
 	})
-	return floor, res.row("allocate", alloc.name)
+	alloc = res.row("allocate", alloc.name)
+	if after, err := scrapeCommitFigures(ctx, client, base); ferr == nil && err == nil {
+		alloc.note = cmp.Or(alloc.note, after.since(before).note())
+	}
+	return floor, alloc
 }
 
 // postWant sends a JSON body and wants the given status.

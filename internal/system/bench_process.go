@@ -24,8 +24,11 @@ func (b *bench) startProcess(ctx context.Context, dir string, args ...string) (s
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("bench: own executable: %w", err)
 	}
-	cmd := exec.Command(exe, append([]string{"run", "--data-dir", filepath.Join(b.dir, dir), "--http", "127.0.0.1:0",
-		"--log-level", "warn"}, args...)...)
+	run := []string{"run", "--data-dir", filepath.Join(b.dir, dir), "--http", "127.0.0.1:0", "--log-level", "warn"}
+	if b.opts.cpuProfile != "" {
+		run = append(run, "--cpuprofile", b.opts.cpuProfile+"."+dir)
+	}
+	cmd := exec.Command(exe, append(run, args...)...)
 	cmd.Env = benchChildEnv(os.Environ())
 	cmd.Stderr = b.stderr
 	out, err := cmd.StdoutPipe()

@@ -55,6 +55,8 @@ type Config struct {
 	// NoGroupCommit commits every SQLite transaction on its own (benchmarks
 	// of what group commit saves).
 	NoGroupCommit bool
+	// CPUProfile is a file for a CPU profile of the whole run (written at exit).
+	CPUProfile string
 }
 
 // Default is the all-in-one configuration on embedded defaults.
@@ -105,6 +107,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	dur(&c.SimulateMaxDelay, "simulate-max-delay", "with --simulate: longest delay before each step")
 	fs.BoolVar(&c.NoGroupCommit, "no-group-commit", c.NoGroupCommit, "commit each SQLite transaction on its own "+
 		"instead of together with concurrent ones (only to measure what group commit saves)"+envNote("no-group-commit"))
+	str(&c.CPUProfile, "cpuprofile", "write a CPU profile of the process, from start to shutdown, to this file (empty: none)")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "text or json")
 }

@@ -32,7 +32,8 @@ func TestOrderIsAllocatedAcrossServices(t *testing.T) {
 		t.Errorf("history %v, want PLACED,BACKORDERED", got)
 	}
 	code, metrics := e.Do("GET", "/metrics", "", nil)
-	for _, want := range []string{`banchan_consumer_handled_total{subscription="ordering"}`, "banchan_outbox_lag ", "banchan_dead_letters 0"} {
+	for _, want := range []string{`banchan_consumer_handled_total{subscription="ordering"}`, "banchan_outbox_lag ", "banchan_dead_letters 0",
+		"banchan_store_commits_total ", `banchan_store_sync_seconds_bucket{le="+Inf"} `, "banchan_store_update_seconds_count "} {
 		if code != 200 || !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics (%d) lack %q:\n%s", code, want, metrics)
 		}

@@ -95,6 +95,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := NewLogger(cfg, stderr)
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer stop()
+	}
 	log.Info("starting banchan", cfg.LogAttrs()...)
 	s, err := New(ctx, cfg, log)
 	if err != nil {

@@ -1,0 +1,59 @@
+package system
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestScrapeCommitFigures(t *testing.T) {
+	body := func(commits, updates int, syncSum string, over5 int) string {
+		return strings.Join([]string{
+			"# HELP banchan_store_commits_total x",
+			"banchan_store_commits_total " + itoa(commits),
+			"banchan_store_committed_updates_total " + itoa(updates),
+			"banchan_store_batch_seconds_total 0.5",
+			`banchan_store_sync_seconds_bucket{le="0.005"} ` + itoa(commits-over5),
+			`banchan_store_sync_seconds_bucket{le="+Inf"} ` + itoa(commits),
+			"banchan_store_sync_seconds_sum " + syncSum,
+			"banchan_store_sync_seconds_count " + itoa(commits),
+			"banchan_store_update_seconds_sum 2",
+			"banchan_store_update_seconds_count " + itoa(updates),
+			`banchan_consumer_handled_total{subscription="x"} 7`,
+		}, "\n") + "\n"
+	}
+	reply := body(10, 20, "0.01", 0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(reply)) }))
+	defer srv.Close()
+	ctx := context.Background()
+	before, err := scrapeCommitFigures(ctx, srv.Client(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply = body(110, 1220, "0.11", 3)
+	after, err := scrapeCommitFigures(ctx, srv.Client(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := after.since(before)
+	if d.commits != 100 || d.updates != 1200 || d.syncs != 100 || d.slowSyncs != 3 {
+		t.Fatalf("delta %+v", d)
+	}
+	// batch time and the updates' time do not move between the two readings
+	want := "100 commits, 12.0 updates each, batch 0s, sync 1ms (3 over 5ms); in the store 0s"
+	if got := d.note(); got != want {
+		t.Errorf("note %q, want %q", got, want)
+	}
+	if (commitFigures{}).note() != "" {
+		t.Error("no commits: want no note")
+	}
+	reply = "banchan_store_commits_total lots\n"
+	if _, err := scrapeCommitFigures(ctx, srv.Client(), srv.URL); err == nil || !strings.Contains(err.Error(), "banchan_store_commits_total") {
+		t.Errorf("bad value: err %v, want one naming the metric", err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
