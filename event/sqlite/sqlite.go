@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opts Options) (*sqlstore.Store, erro
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s, err := sqlstore.New(ctx, Dialect, w, r, sqlstore.Options{GroupCommit: !opts.NoGroupCommit, Sync: syncWAL,
-		AfterClose: closeWAL, Exclusive: true, Logger: opts.Logger})
+		AfterClose: closeWAL, Exclusive: true, PrepareReads: true, Logger: opts.Logger})
 	if err != nil {
 		w.Close()
 		r.Close()

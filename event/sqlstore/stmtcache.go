@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync"
 )
 
 // stmtCache runs statements on the group-commit writer's connection through
@@ -85,8 +86,84 @@ func (c *stmtCache) execStatement(ctx context.Context, q string) error {
 	return err
 }
 
+// queryRowStatement is QueryRowContext for a single statement without
+// arguments, prepared like execStatement's.
+func (c *stmtCache) queryRowStatement(ctx context.Context, q string) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
+	if st := c.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx)
+	}
+	return c.conn.QueryRowContext(ctx, q)
+}
+
 func (c *stmtCache) close() {
 	for _, st := range c.stmts {
 		_ = st.Close()
 	}
+}
+
+// readCache runs the read pool's queries through prepared statements kept
+// per query text (database/sql prepares each on the connections it runs
+// on), so the relay's and the projections' frequent reads are not parsed
+// on every call. Safe for concurrent use.
+type readCache struct {
+	db    *sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+func newReadCache(db *sql.DB) *readCache { return &readCache{db: db, stmts: map[string]*sql.Stmt{}} }
+
+func (c *readCache) stmt(ctx context.Context, q string) *sql.Stmt {
+	c.mu.RLock()
+	st, ok := c.stmts[q]
+	c.mu.RUnlock()
+	if ok {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[q]; ok {
+		return st
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // let the direct call report the error
+	}
+	c.stmts[q] = st
+	return st
+}
+
+func (c *readCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return c.db.ExecContext(ctx, q, args...)
+}
+
+func (c *readCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if len(args) > 0 {
+		if st := c.stmt(ctx, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return c.db.QueryContext(ctx, q, args...)
+}
+
+func (c *readCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if len(args) > 0 {
+		if st := c.stmt(ctx, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return c.db.QueryRowContext(ctx, q, args...)
+}
+
+func (c *readCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		_ = st.Close()
+	}
+	c.stmts = map[string]*sql.Stmt{}
 }

@@ -32,6 +32,10 @@ type Options struct {
 	// Exclusive says that no other process writes the database (an
 	// embedded file); see event.Exclusive.
 	Exclusive bool
+	// PrepareReads runs Read's queries through prepared statements kept per
+	// query text, for a driver that does not cache them itself (SQLite's;
+	// pgx does).
+	PrepareReads bool
 	// Logger receives the store's own errors (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -42,6 +46,7 @@ type Store struct {
 	d      Dialect
 	db     *sql.DB // writes (and reads when reader is nil)
 	reader *sql.DB
+	reads  rawQuerier // the reader, or its prepared statements (PrepareReads)
 	opts   Options
 	log    *slog.Logger
 
@@ -81,8 +86,11 @@ func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Sto
 	if reader == nil {
 		reader = db
 	}
-	s := &Store{d: d, db: db, reader: reader, opts: opts, log: opts.Logger,
+	s := &Store{d: d, db: db, reader: reader, reads: reader, opts: opts, log: opts.Logger,
 		quit: make(chan struct{}), stopped: make(chan struct{}), appended: make(chan struct{})}
+	if opts.PrepareReads {
+		s.reads = newReadCache(reader)
+	}
 	if opts.GroupCommit {
 		conn, err := db.Conn(ctx)
 		if err != nil {
@@ -118,7 +126,7 @@ func (s *Store) Dialect() Dialect { return s.d }
 func (s *Store) Rebind(q string) string { return s.d.Rebind(q) }
 
 // Read returns a Querier over the read pool.
-func (s *Store) Read() event.Querier { return rebinder{q: s.reader, d: s.d} }
+func (s *Store) Read() event.Querier { return rebinder{q: s.reads, d: s.d} }
 
 // Ping checks the connection.
 func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
@@ -129,6 +137,9 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		s.wg.Wait()
+		if c, ok := s.reads.(*readCache); ok {
+			c.close()
+		}
 		err = s.db.Close()
 		if s.reader != s.db {
 			err = errors.Join(err, s.reader.Close())

@@ -125,7 +125,7 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 		}
 	}
 	if c.appended && s.opts.Sync != nil {
-		if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&c.head); err != nil {
+		if err := conn.queryRowStatement(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&c.head); err != nil {
 			return abandon(fmt.Errorf("%s: log head: %w", s.d.Name, err))
 		}
 	}

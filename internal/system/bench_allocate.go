@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // allocateSKUs is how many SKUs the allocate phase spreads its lines over.
@@ -45,12 +46,13 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 	floor = benchRow{phase: "allocate", name: fmt.Sprintf("HTTP GET /healthz, same system, %d clients", b.opts.clients),
 		note: "the HTTP floor"}
 	alloc = benchRow{phase: "allocate", name: fmt.Sprintf("HTTP POST /allocate, %s, %d clients", mode, b.opts.clients)}
-	base, client, stopSystem, err := b.startProcess(ctx, dir, args...)
+	sys, err := b.startProcess(ctx, dir, args...)
 	if err != nil {
 		floor.err, alloc.err = err, err
 		return floor, alloc
 	}
-	defer stopSystem()
+	defer sys.stop()
+	base, client := sys.base, sys.client
 	for i := 0; i < allocateSKUs; i++ {
 		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":10000000,"eta":null}`, i, i)
 		if err := postWant(ctx, client, base+"/add_batch", body, http.StatusCreated); err != nil {
@@ -72,6 +74,7 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 		floor.note = cmp.Or(floor.note, "the HTTP floor")
 	}
 	before, ferr := scrapeCommitFigures(ctx, client, base)
+	cpuBefore, cerr := sys.cpu()
 	var seq atomic.Int64
 	res := closedLoop(ctx, b.opts.clients, b.opts.duration, b.opts.timeout, func(ctx context.Context) error {
 		n := seq.Add(1)
@@ -84,8 +87,17 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 		return raw.do(ctx, http.MethodPost, "/allocate", body, http.StatusAccepted)
 	})
 	alloc = res.row("allocate", alloc.name)
+	var notes []string
+	if cpuAfter, err := sys.cpu(); cerr == nil && err == nil && res.ok > 0 {
+		notes = append(notes, fmt.Sprintf("system CPU %v per allocation", ((cpuAfter-cpuBefore)/time.Duration(res.ok)).Round(time.Microsecond)))
+	}
 	if after, err := scrapeCommitFigures(ctx, client, base); ferr == nil && err == nil {
-		alloc.note = cmp.Or(alloc.note, after.since(before).note())
+		if n := after.since(before).note(); n != "" {
+			notes = append(notes, n)
+		}
+	}
+	if alloc.note == "" {
+		alloc.note = strings.Join(notes, "; ")
 	}
 	return floor, alloc
 }

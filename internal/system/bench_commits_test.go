@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScrapeCommitFigures(t *testing.T) {
@@ -57,3 +58,17 @@ func TestScrapeCommitFigures(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestParseProcCPU(t *testing.T) {
+	// pid (comm) state ppid ... utime=250 stime=75 (fields 14, 15)
+	stat := "4242 (banchan (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 12 0 100 0 0\n"
+	got, err := parseProcCPU(stat)
+	if err != nil || got != 3250*time.Millisecond {
+		t.Errorf("got %v, %v; want 3.25s", got, err)
+	}
+	for _, bad := range []string{"", "4242 banchan S 1", "4242 (b) S 1 2 3 4 5 6 7 8 9 10 x 75 0"} {
+		if _, err := parseProcCPU(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
