@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"regexp"
 )
 
 // W3C trace context (https://www.w3.org/TR/trace-context/): envelopes carry
@@ -13,13 +12,24 @@ import (
 
 type traceKey struct{}
 
-var traceParentRe = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$`)
-
-// ValidTraceParent reports whether s is a version-00 traceparent with
-// non-zero ids.
+// ValidTraceParent reports whether s is a version-00 traceparent
+// (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, lower case) with
+// non-zero ids. It runs on every request and envelope, so by hand.
 func ValidTraceParent(s string) bool {
-	m := traceParentRe.FindStringSubmatch(s)
-	return m != nil && m[1] != "00000000000000000000000000000000" && m[2] != "0000000000000000"
+	if len(s) != 55 || s[:3] != "00-" || s[35] != '-' || s[52] != '-' {
+		return false
+	}
+	return lowerHex(s[3:35]) && lowerHex(s[36:52]) && lowerHex(s[53:]) &&
+		s[3:35] != "00000000000000000000000000000000" && s[36:52] != "0000000000000000"
+}
+
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // NewTraceParent starts a new trace (sampled).
