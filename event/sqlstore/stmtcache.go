@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -142,7 +143,7 @@ func (c *readCache) ExecContext(ctx context.Context, q string, args ...any) (sql
 }
 
 func (c *readCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if len(args) > 0 {
+	if single(q) {
 		if st := c.stmt(ctx, q); st != nil {
 			return st.QueryContext(ctx, args...)
 		}
@@ -151,13 +152,18 @@ func (c *readCache) QueryContext(ctx context.Context, q string, args ...any) (*s
 }
 
 func (c *readCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if len(args) > 0 {
+	if single(q) {
 		if st := c.stmt(ctx, q); st != nil {
 			return st.QueryRowContext(ctx, args...)
 		}
 	}
 	return c.db.QueryRowContext(ctx, q, args...)
 }
+
+// single reports whether a query is one statement (only those can be
+// prepared); a query is one unless it has a semicolon, which no single
+// query of the toolkit or its users needs.
+func single(q string) bool { return !strings.Contains(q, ";") }
 
 func (c *readCache) close() {
 	c.mu.Lock()
