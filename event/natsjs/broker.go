@@ -292,3 +292,7 @@ func (b *Broker) Settle(ctx context.Context) error {
 		}
 	}
 }
+
+// ServerVersion is the version of the NATS server the broker is connected
+// to (such as "2.9.25").
+func (b *Broker) ServerVersion() string { return b.nc.ConnectedServerVersion() }
