@@ -31,6 +31,9 @@ type benchOptions struct {
 	size       int
 	phases     []string
 	cpuProfile string
+	// rate is the offered rate of the allocate phase's open-loop row
+	// (0: 70 % of the rate its closed loop reached).
+	rate int
 	// events is the generated log's length for the rebuild phase.
 	events      int
 	postgresURL string
@@ -57,6 +60,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 		func(s string) error { o.phases = splitList(s); return nil })
 	fs.IntVar(&o.events, "events", o.events, "length of the generated log the rebuild phase projects")
 	fs.StringVar(&o.postgresURL, "postgres-url", "", "rebuild phase: also measure on this PostgreSQL (a scratch schema, dropped at the end)")
+	fs.IntVar(&o.rate, "rate", 0, "allocate phase: requests per second its open-loop row offers (default 70% of the rate its closed loop reached)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (and one of each system the run starts as its own process, to this name + .<dir>)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -78,6 +82,9 @@ func (o benchOptions) validate() error {
 	}
 	if o.clients < 1 {
 		bad("--clients %d: must be at least 1", o.clients)
+	}
+	if o.rate < 0 {
+		bad("--rate %d: must be positive (or 0 for 70%% of the closed loop's rate)", o.rate)
 	}
 	if o.messages < 1 {
 		bad("--messages %d: must be at least 1", o.messages)

@@ -24,12 +24,12 @@ const allocateSKUs = 100
 // clients are the lean rawClient, so that the load tool takes as little
 // as it can of the cores it shares with the system.
 func (b *bench) allocatePhase(ctx context.Context) ([]benchRow, error) {
-	floor, group := b.allocateRows(ctx, false)
-	_, single := b.allocateRows(ctx, true)
+	floor, group, paced := b.allocateRows(ctx, false)
+	_, single, _ := b.allocateRows(ctx, true)
 	if single.err == nil && group.err == nil {
 		group.ratio = ratio(group.rate(), single.rate(), "one commit per request")
 	}
-	rows := []benchRow{floor, group, single}
+	rows := []benchRow{floor, group, paced, single}
 	for _, r := range rows {
 		if r.err != nil {
 			return rows, r.err
@@ -38,7 +38,7 @@ func (b *bench) allocatePhase(ctx context.Context) ([]benchRow, error) {
 	return rows, nil
 }
 
-func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc benchRow) {
+func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, paced benchRow) {
 	mode, dir, args := "group commit", "allocate-group", []string(nil)
 	if noGroup {
 		mode, dir, args = "one commit per request", "allocate-single", []string{"--no-group-commit"}
@@ -48,22 +48,22 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 	alloc = benchRow{phase: "allocate", name: fmt.Sprintf("HTTP POST /allocate, %s, %d clients", mode, b.opts.clients)}
 	sys, err := b.startProcess(ctx, dir, args...)
 	if err != nil {
-		floor.err, alloc.err = err, err
-		return floor, alloc
+		floor.err, alloc.err, paced.err = err, err, err
+		return floor, alloc, paced
 	}
 	defer sys.stop()
 	base, client := sys.base, sys.client
 	for i := 0; i < allocateSKUs; i++ {
 		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":10000000,"eta":null}`, i, i)
 		if err := postWant(ctx, client, base+"/add_batch", body, http.StatusCreated); err != nil {
-			floor.err, alloc.err = err, err
-			return floor, alloc
+			floor.err, alloc.err, paced.err = err, err, err
+			return floor, alloc, paced
 		}
 	}
 	raw, err := newRawClient(base, b.opts.clients, b.opts.timeout)
 	if err != nil {
-		floor.err, alloc.err = err, err
-		return floor, alloc
+		floor.err, alloc.err, paced.err = err, err, err
+		return floor, alloc, paced
 	}
 	defer raw.close()
 	if !noGroup {
@@ -76,7 +76,7 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 	before, ferr := scrapeCommitFigures(ctx, client, base)
 	cpuBefore, cerr := sys.cpu()
 	var seq atomic.Int64
-	res := closedLoop(ctx, b.opts.clients, b.opts.duration, b.opts.timeout, func(ctx context.Context) error {
+	allocate := func(ctx context.Context) error {
 		n := seq.Add(1)
 		body := make([]byte, 0, 64)
 		body = append(body, `{"orderid":"bench-order-`...)
@@ -85,7 +85,8 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 		body = strconv.AppendInt(body, n%allocateSKUs, 10)
 		body = append(body, `","qty":1}`...)
 		return raw.do(ctx, http.MethodPost, "/allocate", body, http.StatusAccepted)
-	})
+	}
+	res := closedLoop(ctx, b.opts.clients, b.opts.duration, b.opts.timeout, allocate)
 	alloc = res.row("allocate", alloc.name)
 	var notes []string
 	if cpuAfter, err := sys.cpu(); cerr == nil && err == nil && res.ok > 0 {
@@ -99,7 +100,18 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc be
 	if alloc.note == "" {
 		alloc.note = strings.Join(notes, "; ")
 	}
-	return floor, alloc
+	if noGroup || alloc.err != nil || res.ok == 0 {
+		return floor, alloc, paced
+	}
+	// The same system below its saturation: latency at an offered rate.
+	rate := b.opts.rate
+	if rate == 0 {
+		rate = max(100, int(0.7*alloc.rate())/100*100)
+	}
+	pres := openLoop(ctx, b.opts.clients, rate, b.opts.duration, b.opts.timeout, allocate)
+	paced = pres.row("allocate", fmt.Sprintf("HTTP POST /allocate, group commit, %d clients, %d/s offered", b.opts.clients, rate))
+	paced.note = cmp.Or(paced.note, "open loop: latency from when each request was due")
+	return floor, alloc, paced
 }
 
 // postWant sends a JSON body and wants the given status.

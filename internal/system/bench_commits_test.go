@@ -2,10 +2,13 @@ package system
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -70,5 +73,30 @@ func TestParseProcCPU(t *testing.T) {
 		if _, err := parseProcCPU(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
+	}
+}
+
+func TestOpenLoop(t *testing.T) {
+	ctx := context.Background()
+	// Every due call is made, once.
+	var calls atomic.Int64
+	res := openLoop(ctx, 4, 1000, 100*time.Millisecond, time.Minute, func(context.Context) error { calls.Add(1); return nil })
+	if res.ok != 100 || calls.Load() != 100 || len(res.latencies) != 100 {
+		t.Errorf("%d ok, %d calls, %d latencies; want 100 of each", res.ok, calls.Load(), len(res.latencies))
+	}
+	// One client at 1000/s with calls of at least 5 ms falls behind: call k
+	// is due at k ms and starts no earlier than 5k ms, so the last of 20
+	// waits at least 19 × 4 + 5 = 81 ms from when it was due.
+	res = openLoop(ctx, 1, 1000, 20*time.Millisecond, time.Minute, func(context.Context) error {
+		time.Sleep(5 * time.Millisecond) // the call under test being slow
+		return nil
+	})
+	if res.ok != 20 || slices.Max(res.latencies) < 81*time.Millisecond {
+		t.Errorf("%d ok, worst latency %v; want 20 and at least 81ms (the wait counts)", res.ok, slices.Max(res.latencies))
+	}
+	// Failures are counted, not timed.
+	res = openLoop(ctx, 2, 1000, 10*time.Millisecond, time.Minute, func(context.Context) error { return errors.New("no") })
+	if res.ok != 0 || res.failed != 10 || res.firstErr == nil {
+		t.Errorf("%d ok, %d failed (%v); want 0 and 10", res.ok, res.failed, res.firstErr)
 	}
 }

@@ -103,6 +103,60 @@ func closedLoop(ctx context.Context, clients int, d, grace time.Duration, op fun
 	return res
 }
 
+// openLoop offers op at rate calls per second for d, spread over clients
+// goroutines (each one call at a time, as one connection): call k is due
+// at start + k/rate, and its latency runs from when it was due, so a
+// system that falls behind shows the wait of the calls it held up (no
+// coordinated omission). Calls in flight then finish (bounded by grace).
+func openLoop(ctx context.Context, clients, rate int, d, grace time.Duration, op func(context.Context) error) loadResult {
+	ctx, cancel := context.WithTimeout(ctx, d+grace)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		res      loadResult
+		ok, fail atomic.Int64
+		next     atomic.Int64 // the next call's number
+		wg       sync.WaitGroup
+	)
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	total := int64(d / interval)
+	for range clients {
+		wg.Go(func() {
+			var lat []time.Duration
+			for ctx.Err() == nil {
+				k := next.Add(1) - 1
+				if k >= total {
+					break
+				}
+				due := start.Add(time.Duration(k) * interval)
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-time.After(wait):
+					case <-ctx.Done():
+					}
+				}
+				if err := op(ctx); err != nil {
+					fail.Add(1)
+					mu.Lock()
+					res.firstErr = cmpOr(res.firstErr, err)
+					mu.Unlock()
+					continue
+				}
+				lat = append(lat, time.Since(due))
+				ok.Add(1)
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.ok, res.failed = ok.Load(), fail.Load()
+	return res
+}
+
 func cmpOr(a, b error) error {
 	if a != nil {
 		return a
