@@ -174,7 +174,7 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) e
 		return err
 	}
 	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	defer s.stats.waited(time.Now())
+	start := time.Now()
 	select {
 	case s.jobs <- j:
 	case <-s.quit:
@@ -182,6 +182,7 @@ func (s *Store) Update(ctx context.Context, fn func(context.Context, event.Tx) e
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	defer s.stats.waited(start)
 	// Once queued, the job is always answered (committed, rolled back or
 	// failed), so wait for that: returning early would hide a commit. Only
 	// a job queued as the writer stopped is never taken: once the writer
