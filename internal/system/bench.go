@@ -43,6 +43,10 @@ type benchOptions struct {
 // once wrapped in an envelope.
 const maxBenchSize = 512 << 10
 
+// maxBenchRate bounds --rate: an offered rate the open loop can pace (at
+// least a microsecond between requests).
+const maxBenchRate = 1_000_000
+
 // parseBenchFlags parses and checks the flags of `banchan bench`.
 func parseBenchFlags(args []string, stderr io.Writer) (benchOptions, error) {
 	o := benchOptions{duration: 5 * time.Second, timeout: 3 * time.Minute, clients: 32,
@@ -83,8 +87,8 @@ func (o benchOptions) validate() error {
 	if o.clients < 1 {
 		bad("--clients %d: must be at least 1", o.clients)
 	}
-	if o.rate < 0 {
-		bad("--rate %d: must be positive (or 0 for 70%% of the closed loop's rate)", o.rate)
+	if o.rate < 0 || o.rate > maxBenchRate {
+		bad("--rate %d: want 1 to %d requests per second (or 0 for 70%% of the closed loop's rate)", o.rate, maxBenchRate)
 	}
 	if o.messages < 1 {
 		bad("--messages %d: must be at least 1", o.messages)

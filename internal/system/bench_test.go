@@ -72,6 +72,8 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--messages", "-1"}, "--messages"},
 		{[]string{"--size", "0"}, "--size"},
 		{[]string{"--size", "9999999"}, "--size"},
+		{[]string{"--rate", "-1"}, "--rate"},
+		{[]string{"--rate", "2000000000"}, "--rate"},
 		{[]string{"--phases", "fsync,disk"}, `unknown phase "disk"`},
 		{[]string{"--phases", ","}, "--phases: empty"},
 		{[]string{"--duration", "soon"}, "invalid value"},
