@@ -67,40 +67,11 @@ type loadResult struct {
 // soon as its previous one returns, until d has passed; calls in flight
 // then finish (bounded by grace). elapsed runs until the last one returns.
 func closedLoop(ctx context.Context, clients int, d, grace time.Duration, op func(context.Context) error) loadResult {
-	ctx, cancel := context.WithTimeout(ctx, d+grace)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		res      loadResult
-		ok, fail atomic.Int64
-		wg       sync.WaitGroup
-	)
-	start := time.Now()
-	deadline := start.Add(d)
-	for range clients {
-		wg.Go(func() {
-			var lat []time.Duration
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				t := time.Now()
-				if err := op(ctx); err != nil {
-					fail.Add(1)
-					mu.Lock()
-					res.firstErr = cmpOr(res.firstErr, err)
-					mu.Unlock()
-					continue
-				}
-				lat = append(lat, time.Since(t))
-				ok.Add(1)
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, lat...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.ok, res.failed = ok.Load(), fail.Load()
-	return res
+	deadline := time.Now().Add(d)
+	return runClients(ctx, clients, d+grace, func(context.Context) (time.Time, bool) {
+		now := time.Now()
+		return now, now.Before(deadline)
+	}, op)
 }
 
 // openLoop offers op at rate calls per second for d, spread over clients
@@ -109,32 +80,48 @@ func closedLoop(ctx context.Context, clients int, d, grace time.Duration, op fun
 // system that falls behind shows the wait of the calls it held up (no
 // coordinated omission). Calls in flight then finish (bounded by grace).
 func openLoop(ctx context.Context, clients, rate int, d, grace time.Duration, op func(context.Context) error) loadResult {
-	ctx, cancel := context.WithTimeout(ctx, d+grace)
+	var next atomic.Int64 // the next call's number
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	total := int64(d / interval)
+	return runClients(ctx, clients, d+grace, func(ctx context.Context) (time.Time, bool) {
+		k := next.Add(1) - 1
+		if k >= total {
+			return time.Time{}, false
+		}
+		due := start.Add(time.Duration(k) * interval)
+		if wait := time.Until(due); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+		}
+		return due, true
+	}, op)
+}
+
+// runClients runs op from clients goroutines, each calling next before
+// every call: next waits until the call is due and says when that was
+// (each latency runs from then), or that the client is done. The whole
+// run is bounded by limit.
+func runClients(ctx context.Context, clients int, limit time.Duration, next func(context.Context) (time.Time, bool),
+	op func(context.Context) error) loadResult {
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var (
 		mu       sync.Mutex
 		res      loadResult
 		ok, fail atomic.Int64
-		next     atomic.Int64 // the next call's number
 		wg       sync.WaitGroup
 	)
-	interval := time.Second / time.Duration(rate)
 	start := time.Now()
-	total := int64(d / interval)
 	for range clients {
 		wg.Go(func() {
 			var lat []time.Duration
 			for ctx.Err() == nil {
-				k := next.Add(1) - 1
-				if k >= total {
+				due, more := next(ctx)
+				if !more {
 					break
-				}
-				due := start.Add(time.Duration(k) * interval)
-				if wait := time.Until(due); wait > 0 {
-					select {
-					case <-time.After(wait):
-					case <-ctx.Done():
-					}
 				}
 				if err := op(ctx); err != nil {
 					fail.Add(1)
