@@ -64,6 +64,9 @@ type Store struct {
 	appended chan struct{}
 
 	stats commitStats
+	// heads is the writer's memory of stream versions (group commit on an
+	// exclusive store; see streamHeads).
+	heads *streamHeads
 
 	closeOnce sync.Once
 }
@@ -97,6 +100,9 @@ func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Sto
 			return nil, fmt.Errorf("%s: writer connection: %w", d.Name, err)
 		}
 		s.jobs = make(chan job, opts.MaxBatch*4)
+		if opts.Exclusive {
+			s.heads = newStreamHeads(maxStreamHeads)
+		}
 		s.wg.Add(1)
 		go s.writer(conn)
 	}

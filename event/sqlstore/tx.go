@@ -16,6 +16,11 @@ type tx struct {
 	s        *Store
 	locked   bool
 	appended bool
+	// heads, in the group-commit writer of an exclusive store, are the
+	// known stream versions, and pending this job's appends (see
+	// streamHeads).
+	heads   *streamHeads
+	pending map[string]int64
 }
 
 // Append adds envelopes to the log; see event.Tx.
@@ -53,9 +58,11 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 	if e.Topic == "" || e.Stream == "" {
 		return fmt.Errorf("append %s %s: %w: topic and stream are required", e.Type, e.ID, event.ErrInvalidEnvelope)
 	}
+	current, known := t.head(e.Stream)
 	var res sql.Result
 	var err error
-	if e.Version == 0 {
+	switch {
+	case e.Version == 0 && t.heads == nil:
 		// Next version in the same statement: one round trip per event.
 		res, err = t.ExecContext(ctx, `INSERT INTO event_log
 			(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
@@ -63,13 +70,18 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 			FROM event_log WHERE stream = ? ON CONFLICT DO NOTHING`,
 			e.ID, e.Topic, e.Stream, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
 			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data), e.Stream)
-	} else {
-		var current int64
-		if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
-			e.Stream).Scan(&current); err != nil {
-			return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+	default:
+		// The stream's version from memory, or read once (and then
+		// remembered, with streamHeads).
+		if !known {
+			if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
+				e.Stream).Scan(&current); err != nil {
+				return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+			}
 		}
-		if e.Version != current+1 {
+		if e.Version == 0 {
+			e.Version = current + 1
+		} else if e.Version != current+1 {
 			return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
 				e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
 		}
@@ -80,14 +92,43 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
 	}
 	if err != nil {
+		t.forgetHead(e.Stream)
 		return fmt.Errorf("append %s: %w", e.Type, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		// Either the id is already in the log or another writer took the
 		// version: both mean this append must not happen.
+		t.forgetHead(e.Stream)
 		return fmt.Errorf("append %s %s to %s: %w", e.Type, e.ID, e.Stream, event.ErrConcurrency)
 	}
+	if t.heads != nil {
+		if t.pending == nil {
+			t.pending = map[string]int64{}
+		}
+		t.pending[e.Stream] = e.Version
+	}
 	return nil
+}
+
+// head is the stream's version as this job knows it without reading the
+// log: its own appends first, then the writer's memory.
+func (t *tx) head(stream string) (int64, bool) {
+	if t.heads == nil {
+		return 0, false
+	}
+	if v, ok := t.pending[stream]; ok {
+		return v, true
+	}
+	return t.heads.get(stream)
+}
+
+// forgetHead drops what is known of a stream after the log refused an
+// append to it (the job fails, and the memory may be ahead of the log).
+func (t *tx) forgetHead(stream string) {
+	if t.heads != nil {
+		delete(t.pending, stream)
+		t.heads.forget(stream)
+	}
 }
 
 // ReadStream returns a stream's envelopes after a version, in version

@@ -86,6 +86,9 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 	}
 	abandon := func(err error) (committed, bool) {
 		_, _ = conn.ExecContext(ctx, "ROLLBACK")
+		if s.heads != nil {
+			s.heads.reset() // it may hold the batch's appends
+		}
 		s.fail(c.batch, err)
 		s.releaseIfHeld(free, haveToken)
 		return c, false
@@ -233,7 +236,7 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 	if err := conn.execStatement(ctx, "SAVEPOINT job"); err != nil {
 		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
 	}
-	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s}
+	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s, heads: s.heads}
 	fnErr := runSafe(j.ctx, j.fn, t)
 	if fnErr != nil {
 		if err := conn.execStatement(ctx, "ROLLBACK TO job"); err != nil {
@@ -242,6 +245,9 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 	}
 	if err := conn.execStatement(ctx, "RELEASE job"); err != nil {
 		return false, false, fmt.Errorf("%s: release savepoint: %w", s.d.Name, err)
+	}
+	if fnErr == nil && s.heads != nil {
+		s.heads.merge(t.pending)
 	}
 	return fnErr == nil && t.appended, true, fnErr
 }
