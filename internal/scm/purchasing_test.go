@@ -91,4 +91,14 @@ func TestReorderPointRaisesOnePurchaseOrder(t *testing.T) {
 	if po := h.only("/v1/purchasing/orders?sku=JAPCHAE-300G"); po.Quantity != 20 {
 		t.Errorf("purchase order %+v, want 20", po)
 	}
+	// A SKU inventory never held has no level to compare: nothing raised
+	// until its stock changes.
+	h.call("PUT", "/v1/purchasing/reorder-points/TTEOK-1KG", `{"reorderPoint":10,"reorderQty":20}`, 200, nil)
+	if n := len(h.events(contract.TypePurchaseOrderRaised)); n != 2 {
+		t.Errorf("%d PurchaseOrderRaised, want 2: none for a SKU never stocked", n)
+	}
+	h.addBatch("b-3", "TTEOK-1KG", 3)
+	if po := h.only("/v1/purchasing/orders?sku=TTEOK-1KG"); po.Quantity != 20 {
+		t.Errorf("purchase order %+v, want 20 once stock below the point arrives", po)
+	}
 }

@@ -47,6 +47,21 @@ type StockChanged struct {
 	Origin    Origin
 }
 
+// StockLevel asks inventory for a SKU's stock as StockChanged tells it.
+// Inventory, its only handler, sets *Result (Result must not be nil);
+// Known is false for a SKU inventory never held.
+type StockLevel struct {
+	SKU    string
+	Result *Level
+}
+
+// Level is a SKU's stock as inventory reports it.
+type Level struct {
+	Available int
+	Waiting   int
+	Known     bool
+}
+
 // ReceiveStock asks inventory to take stock in: a new batch in the
 // warehouse, or more of an existing batch of the same SKU. Inventory, its
 // only handler, sets *Result to the batch afterwards (Result must not be

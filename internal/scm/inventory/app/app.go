@@ -52,6 +52,7 @@ func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
 		ReservationTTL: 15 * time.Minute}
 	bus.Subscribe(b, a.reallocate)
 	bus.Subscribe(b, a.receiveStock)
+	bus.Subscribe(b, a.stockLevel)
 	bus.Subscribe(b, a.cancelFulfilment)
 	return a
 }
@@ -149,12 +150,30 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 
 // stockChanged tells the other modules the product's stock level.
 func (a *App) stockChanged(ctx context.Context, u *unit, p *domain.Product) error {
-	waiting := 0
-	for _, b := range p.Backorders {
-		waiting += b.Qty
-	}
-	return bus.Publish(ctx, a.bus, u.tx, messages.StockChanged{SKU: p.SKU, Available: p.Available(), Waiting: waiting,
+	return bus.Publish(ctx, a.bus, u.tx, messages.StockChanged{SKU: p.SKU, Available: p.Available(), Waiting: waiting(p),
 		At: a.now(), Origin: messages.Origin{Cause: u.cause}})
+}
+
+// waiting is the quantity of the product's backordered lines.
+func waiting(p *domain.Product) int {
+	n := 0
+	for _, b := range p.Backorders {
+		n += b.Qty
+	}
+	return n
+}
+
+// stockLevel answers another module's question for a SKU's stock level.
+func (a *App) stockLevel(ctx context.Context, tx event.Tx, m messages.StockLevel) error {
+	if m.Result == nil {
+		return errors.New("stock level: no result to fill")
+	}
+	p, err := a.products.Load(ctx, tx, m.SKU, adapters.Scope{})
+	if err != nil {
+		return err
+	}
+	*m.Result = messages.Level{Available: p.Available(), Waiting: waiting(p), Known: p.Version > 0}
+	return nil
 }
 
 // reallocateLine asks for a deallocated line to be allocated again.

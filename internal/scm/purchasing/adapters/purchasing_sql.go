@@ -43,31 +43,6 @@ func (Purchasing) ReorderPoint(ctx context.Context, q event.Querier, sku string)
 	return rp, true, nil
 }
 
-// SetLevel stores a SKU's stock level as inventory told it.
-func (Purchasing) SetLevel(ctx context.Context, tx event.Tx, l domain.Level, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO scm_po_stock (sku, available, waiting, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (sku) DO UPDATE SET available = excluded.available, waiting = excluded.waiting,
-		updated_at = excluded.updated_at`, l.SKU, l.Available, l.Waiting, sqltime.Format(now))
-	if err != nil {
-		return fmt.Errorf("stock level %s: %w", l.SKU, err)
-	}
-	return nil
-}
-
-// Level returns a SKU's last known stock level; found is false when
-// inventory never told one.
-func (Purchasing) Level(ctx context.Context, q event.Querier, sku string) (l domain.Level, found bool, err error) {
-	l.SKU = sku
-	err = q.QueryRowContext(ctx, `SELECT available, waiting FROM scm_po_stock WHERE sku = ?`, sku).Scan(&l.Available, &l.Waiting)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, false, nil
-	}
-	if err != nil {
-		return l, false, fmt.Errorf("stock level %s: %w", sku, err)
-	}
-	return l, true, nil
-}
-
 const orderColumns = `SELECT id, sku, qty, status, reason, batch_ref, received_qty, created_at, updated_at,
 	received_at, version FROM scm_po_orders `
 

@@ -3,6 +3,8 @@
 package adapters
 
 // Migrations create purchasing's tables. Steps are only ever appended.
+// Step 2 drops the copy of inventory's stock levels: purchasing asks
+// inventory for a level when it needs one.
 var Migrations = []string{`
 CREATE TABLE scm_po_reorder_points (
 	sku           TEXT PRIMARY KEY,
@@ -30,4 +32,5 @@ CREATE TABLE scm_po_orders (
 	version      BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX scm_po_orders_open ON scm_po_orders (sku) WHERE status = 'OPEN';
-CREATE INDEX scm_po_orders_sku ON scm_po_orders (sku, created_at);`}
+CREATE INDEX scm_po_orders_sku ON scm_po_orders (sku, created_at);`, `
+DROP TABLE scm_po_stock;`}

@@ -1,6 +1,6 @@
 // Package app holds purchasing's use cases. Inventory tells every change
-// of a SKU's stock on the bus; purchasing keeps the last level and raises a
-// purchase order when lines are backordered or available stock falls
+// of a SKU's stock on the bus (and answers for it when purchasing asks);
+// purchasing raises a purchase order when lines are backordered or available stock falls
 // below the SKU's reorder point: at most one OPEN order per SKU, grown
 // when the shortage outgrows it. Receiving an order takes its stock in
 // through inventory (on the bus, in the same transaction), which allocates
@@ -38,7 +38,7 @@ func New(store event.Store, b *bus.Bus, now func() time.Time, log *slog.Logger) 
 }
 
 // SetReorderPoint sets a SKU's reorder point (Point 0: none) and checks
-// the SKU's last known stock against it at once.
+// the SKU's stock, as inventory tells it, against it at once.
 func (a *App) SetReorderPoint(ctx context.Context, rp domain.ReorderPoint) (domain.ReorderPoint, error) {
 	if ps := rp.Check(); len(ps) > 0 || !domain.ValidSKU(rp.SKU) {
 		return rp, messages.Invalid("reorder point of %q: %v", rp.SKU, ps)
@@ -47,11 +47,11 @@ func (a *App) SetReorderPoint(ctx context.Context, rp domain.ReorderPoint) (doma
 		if err := a.repo.SetReorderPoint(ctx, tx, rp, a.now()); err != nil {
 			return err
 		}
-		l, found, err := a.repo.Level(ctx, tx, rp.SKU)
-		if err != nil || !found {
+		var l messages.Level
+		if err := bus.Publish(ctx, a.bus, tx, messages.StockLevel{SKU: rp.SKU, Result: &l}); err != nil || !l.Known {
 			return err
 		}
-		return a.check(ctx, tx, l, messages.Origin{})
+		return a.check(ctx, tx, domain.Level{SKU: rp.SKU, Available: l.Available, Waiting: l.Waiting}, messages.Origin{})
 	})
 	return rp, err
 }
@@ -89,13 +89,9 @@ func (a *App) Receive(ctx context.Context, id string, qty int) (domain.PurchaseO
 	return out, messages.AsRefusal(err)
 }
 
-// stockChanged keeps the SKU's level and raises what it needs.
+// stockChanged raises what the SKU's new level needs.
 func (a *App) stockChanged(ctx context.Context, tx event.Tx, m messages.StockChanged) error {
-	l := domain.Level{SKU: m.SKU, Available: m.Available, Waiting: m.Waiting}
-	if err := a.repo.SetLevel(ctx, tx, l, a.now()); err != nil {
-		return err
-	}
-	return a.check(ctx, tx, l, m.Origin)
+	return a.check(ctx, tx, domain.Level{SKU: m.SKU, Available: m.Available, Waiting: m.Waiting}, m.Origin)
 }
 
 // check raises a purchase order for the SKU's shortage, or grows the open
