@@ -119,6 +119,16 @@ func TestUnknownResourcesAre404Problems(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want a 404 problem", path, code, body)
 		}
 	}
+	// A known path with another method: 405 naming the methods it takes.
+	for _, c := range []struct{ method, path, allow string }{
+		{"GET", "/allocate", "POST"}, {"PUT", "/v1/orders", "POST"}, {"DELETE", "/healthz", "GET, HEAD"},
+	} {
+		code, body := e.Do(c.method, c.path, "", nil)
+		if code != http.StatusMethodNotAllowed || !strings.Contains(string(body), `"status":405`) ||
+			!strings.Contains(string(body), "allowed: "+c.allow) {
+			t.Errorf("%s %s: %d %s, want a 405 problem allowing %s", c.method, c.path, code, body, c.allow)
+		}
+	}
 }
 
 func TestIdempotencyKey(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 // subscriptions after their handlers return, flush the outbox relay, close
 // the broker and the store.
 func (s *System) Run(ctx context.Context) error {
-	handler := web.Chain(s.mux, web.AccessLog(s.log), web.Recover(s.log), web.Trace)
+	handler := web.Chain(web.Routed(s.mux), web.AccessLog(s.log), web.Recover(s.log), web.Trace)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(s.listener) }()

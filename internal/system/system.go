@@ -228,7 +228,6 @@ func (s *System) routes() {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("/", web.NotFound)
 }
 
 func (s *System) readyz(w http.ResponseWriter, r *http.Request) {

@@ -102,3 +102,47 @@ func JSON(w http.ResponseWriter, status int, v any) {
 func NotFound(w http.ResponseWriter, r *http.Request) {
 	WriteError(w, r, slog.Default(), NewProblem(http.StatusNotFound, "no such resource: "+r.URL.Path))
 }
+
+// Routed serves mux, answering a request that matches none of its routes
+// with a problem instead of the mux's plain text: 405 with the Allow
+// header when the path has routes for other methods, 404 otherwise.
+func Routed(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // sets the path values
+			return
+		}
+		// What the mux would answer: NotFound, or MethodNotAllowed with Allow.
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status != http.StatusMethodNotAllowed {
+			NotFound(w, r)
+			return
+		}
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		WriteError(w, r, slog.Default(), NewProblem(http.StatusMethodNotAllowed,
+			fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)))
+	})
+}
+
+// statusProbe records the status and headers a handler writes, and
+// drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+
+func (p *statusProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

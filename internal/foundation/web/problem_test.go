@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/banchan/banchan/event"
@@ -16,5 +17,40 @@ func TestConcurrencyErrorsAre409(t *testing.T) {
 	WriteError(w, r, slog.New(slog.DiscardHandler), fmt.Errorf("save: %w", event.ErrConcurrency))
 	if w.Code != http.StatusConflict || w.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("concurrency error: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
+// Requests that match no route get a problem: 405 with Allow when the
+// path has routes for other methods, 404 otherwise; routed ones reach
+// their handler with their path values.
+func TestRoutedAnswersUnroutedRequestsWithProblems(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /allocate", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	mux.HandleFunc("GET /allocations/{id}", func(w http.ResponseWriter, r *http.Request) {
+		JSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+	})
+	h := Routed(mux)
+	cases := []struct {
+		method, path string
+		status       int
+		allow, body  string
+	}{
+		{"POST", "/allocate", http.StatusAccepted, "", ""},
+		{"GET", "/allocations/o-1", http.StatusOK, "", `{"id":"o-1"}`},
+		{"GET", "/allocate", http.StatusMethodNotAllowed, "POST", "method GET not allowed on /allocate; allowed: POST"},
+		{"DELETE", "/allocations/o-1", http.StatusMethodNotAllowed, "GET, HEAD", "allowed: GET, HEAD"},
+		{"GET", "/nothing/here", http.StatusNotFound, "", "no such resource: /nothing/here"},
+		{"POST", "/", http.StatusNotFound, "", "no such resource: /"},
+	}
+	for _, c := range cases {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		if w.Code != c.status || w.Header().Get("Allow") != c.allow || !strings.Contains(w.Body.String(), c.body) {
+			t.Errorf("%s %s: %d Allow %q %s, want %d Allow %q containing %q", c.method, c.path, w.Code,
+				w.Header().Get("Allow"), w.Body.String(), c.status, c.allow, c.body)
+		}
+		if c.status >= 400 && w.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s: Content-Type %q, want a problem", c.method, c.path, w.Header().Get("Content-Type"))
+		}
 	}
 }

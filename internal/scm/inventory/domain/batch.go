@@ -68,15 +68,26 @@ func NewBatch(ref, sku string, qty int, eta *string, at time.Time) (Batch, error
 	return b, nil
 }
 
-// ParseETA accepts an ISO date (or an RFC 3339 time) and returns the date.
+// etaLayouts are the forms ParseETA takes: what Python's
+// datetime.fromisoformat reads (the book's API parses eta with it), a date
+// or a date and time, with or without seconds, fraction and offset.
+var etaLayouts = []string{time.DateOnly, "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00",
+	"2006-01-02T15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15"}
+
+// ParseETA accepts an ISO date, or an ISO date and time (separated by T or
+// a space), and returns the date as written, as the book's API does
+// (fromisoformat(eta).date()).
 func ParseETA(s string) (string, error) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format(time.DateOnly), nil
+	v := s
+	if len(v) > 10 && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Format(time.DateOnly), nil
+	for _, layout := range etaLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.Format(time.DateOnly), nil
+		}
 	}
-	return "", fmt.Errorf("%w: eta %q: want an ISO date like 2026-12-24, or null", ErrInvalid, s)
+	return "", fmt.Errorf("%w: eta %q: want an ISO date like 2026-12-24 (or an ISO date and time), or null", ErrInvalid, s)
 }
 
 // preferred sorts batches in allocation preference: warehouse stock first,
