@@ -7,7 +7,10 @@ package sqlstore
 // of an append. Only the writer goroutine uses it. A job's appends join it
 // when the job's savepoint is released; a batch that is abandoned (rolled
 // back as a whole) empties it, and so does any append the log refuses,
-// since either may leave it ahead of the log.
+// since either may leave it ahead of the log. A row put into the log by
+// other means (a raw INSERT in a job) makes the next append to its stream
+// fail with event.ErrConcurrency once, and the stream is read again; the
+// log is never deleted from.
 type streamHeads struct {
 	versions map[string]int64
 	max      int
