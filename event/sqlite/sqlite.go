@@ -24,6 +24,8 @@ var Dialect = sqlstore.Dialect{
 	Name:   "sqlite",
 	Schema: schema,
 	Begin:  "BEGIN IMMEDIATE",
+	// BEGIN fails inside a transaction: see sqlstore.Dialect.TxProbe.
+	TxProbe: "BEGIN",
 }
 
 // schema is the toolkit's DDL as migration steps: new steps are appended,

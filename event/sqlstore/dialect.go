@@ -23,6 +23,12 @@ type Dialect struct {
 	// LockKey, if set, takes a transaction-scoped lock on the key given as
 	// its one parameter (see event.Tx.Lock).
 	LockKey string
+	// TxProbe, if set, is a statement that fails inside a transaction and
+	// begins one outside it (SQLite: BEGIN). The group-commit writer runs
+	// it after a job's statement failed, to learn whether the engine rolled
+	// the whole transaction back (SQLite does on some errors: a full disk,
+	// an I/O error, out of memory, a conflict clause of ROLLBACK).
+	TxProbe string
 }
 
 // Rebind rewrites ? placeholders for the dialect. ? inside quotes is kept.

@@ -5,12 +5,13 @@ package sqlstore
 // (Options.Exclusive): an append to a known stream then takes its next
 // version without reading the log (SELECT MAX(version)), the costliest part
 // of an append. Only the writer goroutine uses it. A job's appends join it
-// when the job's savepoint is released; a batch that is abandoned (rolled
-// back as a whole) empties it, and so does any append the log refuses,
-// since either may leave it ahead of the log. A row put into the log by
-// other means (a raw INSERT in a job) makes the next append to its stream
-// fail with event.ErrConcurrency once, and the stream is read again; the
-// log is never deleted from.
+// when the job's savepoint is released. A batch that is abandoned (rolled
+// back as a whole, by the writer or by the engine after a failed
+// statement, see guarded) empties it. An append the log refuses forgets
+// its stream, and when its version came from memory it is tried once more
+// at the version read from the log: a row put into the log by other means
+// (a raw INSERT in a job) leaves the memory behind, and costs one refused
+// insert. The log is never deleted from.
 type streamHeads struct {
 	versions map[string]int64
 	max      int

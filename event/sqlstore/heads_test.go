@@ -115,6 +115,25 @@ func TestStreamVersionsFromMemoryFollowTheLog(t *testing.T) {
 			e.Version = 7
 			return tx.Append(ctx, e, newEnv(t, "x"))
 		}, nil, 8},
+		{"a row put in the log by other means", func(ctx context.Context, tx event.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO event_log (id, topic, stream, version, type, source, subject,
+				time, correlation_id, causation_id, traceparent, data) VALUES (?, 't', 'x', 9, 'Happened', 'test', 's',
+				'2026-12-02T00:00:00Z', '', '', '', '{}')`, event.NewID())
+			return err
+		}, nil, 9},
+		{"then an append at the version read from the log", func(ctx context.Context, tx event.Tx) error {
+			e := newEnv(t, "x")
+			e.Version = 10
+			return tx.Append(ctx, e)
+		}, nil, 10},
+		{"another row by other means, then an append at the next version", func(ctx context.Context, tx event.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO event_log (id, topic, stream, version, type, source, subject,
+				time, correlation_id, causation_id, traceparent, data) VALUES (?, 't', 'x', 11, 'Happened', 'test', 's',
+				'2026-12-02T00:00:00Z', '', '', '', '{}')`, event.NewID()); err != nil {
+				return err
+			}
+			return tx.Append(ctx, newEnv(t, "x"))
+		}, nil, 12},
 	}
 	for _, st := range steps {
 		err := update(st.fn)
@@ -159,4 +178,58 @@ func TestStreamVersionsAfterAFailedCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantVersions(t, streamVersions(t, s, "x"), 2)
+}
+
+// When a failed statement makes SQLite roll the whole transaction back,
+// the job's later statements are refused (each would commit on its own),
+// the batch fails, and the writer forgets the versions it had appended.
+func TestEngineRollbackFailsTheBatch(t *testing.T) {
+	ctx := context.Background()
+	s := openExclusive(t)
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE u (k INTEGER PRIMARY KEY); INSERT INTO u (k) VALUES (1)`); err != nil {
+			return err
+		}
+		return tx.Append(ctx, newEnv(t, "y"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var caught error
+	err = s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		if err := tx.Append(ctx, newEnv(t, "y")); err != nil {
+			return err
+		}
+		_, caught = tx.ExecContext(ctx, `INSERT OR ROLLBACK INTO u (k) VALUES (1)`)
+		// The job goes on regardless: none of this may commit.
+		_ = tx.Append(ctx, newEnv(t, "y"))
+		_, _ = tx.ExecContext(ctx, `INSERT INTO u (k) VALUES (2)`)
+		return nil
+	})
+	if caught == nil {
+		t.Fatal("INSERT OR ROLLBACK of a duplicate key succeeded")
+	}
+	if !errors.Is(err, sqlstore.ErrTxRolledBack) {
+		t.Fatalf("Update: %v, want ErrTxRolledBack", err)
+	}
+	wantVersions(t, streamVersions(t, s, "y"), 1)
+	var n int
+	if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM u`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("table u holds %d rows (%v), want 1: a statement after the rollback committed", n, err)
+	}
+	if err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error { return tx.Append(ctx, newEnv(t, "y")) }); err != nil {
+		t.Fatal(err)
+	}
+	wantVersions(t, streamVersions(t, s, "y"), 2)
+	// A statement that fails without rolling back leaves the job running.
+	err = s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO u (k) VALUES (1)`); err == nil {
+			return errors.New("duplicate key accepted")
+		}
+		return tx.Append(ctx, newEnv(t, "y"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantVersions(t, streamVersions(t, s, "y"), 3)
 }

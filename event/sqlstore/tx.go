@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,54 +59,82 @@ func (t *tx) appendOne(ctx context.Context, e event.Envelope) error {
 	if e.Topic == "" || e.Stream == "" {
 		return fmt.Errorf("append %s %s: %w: topic and stream are required", e.Type, e.ID, event.ErrInvalidEnvelope)
 	}
-	current, known := t.head(e.Stream)
-	var res sql.Result
-	var err error
-	switch {
-	case e.Version == 0 && t.heads == nil:
-		// Next version in the same statement: one round trip per event.
-		res, err = t.ExecContext(ctx, `INSERT INTO event_log
-			(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
-			SELECT ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?
-			FROM event_log WHERE stream = ? ON CONFLICT DO NOTHING`,
-			e.ID, e.Topic, e.Stream, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
-			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data), e.Stream)
-	default:
-		// The stream's version from memory, or read once (and then
-		// remembered, with streamHeads).
-		if !known {
+	if t.heads == nil {
+		return t.insert(ctx, e)
+	}
+	current, fromMemory := t.head(e.Stream)
+	for {
+		if !fromMemory {
 			if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
 				e.Stream).Scan(&current); err != nil {
 				return fmt.Errorf("append %s: stream version: %w", e.Type, err)
 			}
 		}
-		if e.Version == 0 {
-			e.Version = current + 1
-		} else if e.Version != current+1 {
-			return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
-				e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
+		next := e
+		if next.Version == 0 {
+			next.Version = current + 1
 		}
-		res, err = t.ExecContext(ctx, `INSERT INTO event_log
-			(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			e.ID, e.Topic, e.Stream, e.Version, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
-			e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
-	}
-	if err != nil {
+		err := t.insertAt(ctx, next, current)
+		if err == nil {
+			if t.pending == nil {
+				t.pending = map[string]int64{}
+			}
+			t.pending[e.Stream] = next.Version
+			return nil
+		}
 		t.forgetHead(e.Stream)
+		if !fromMemory || !errors.Is(err, event.ErrConcurrency) {
+			return err
+		}
+		// The memory may be behind the log (a row put in by other
+		// means): read the stream's version and try once more.
+		fromMemory = false
+	}
+}
+
+// insert appends e taking the stream's next version in the same
+// statement, or at e.Version after checking it (without memory).
+func (t *tx) insert(ctx context.Context, e event.Envelope) error {
+	if e.Version != 0 {
+		var current int64
+		if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM event_log WHERE stream = ?`,
+			e.Stream).Scan(&current); err != nil {
+			return fmt.Errorf("append %s: stream version: %w", e.Type, err)
+		}
+		return t.insertAt(ctx, e, current)
+	}
+	// Next version in the same statement: one round trip per event.
+	res, err := t.ExecContext(ctx, `INSERT INTO event_log
+		(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
+		SELECT ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM event_log WHERE stream = ? ON CONFLICT DO NOTHING`,
+		e.ID, e.Topic, e.Stream, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
+		e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data), e.Stream)
+	return inserted(e, res, err)
+}
+
+// insertAt appends e at e.Version, which must follow current.
+func (t *tx) insertAt(ctx context.Context, e event.Envelope, current int64) error {
+	if e.Version != current+1 {
+		return fmt.Errorf("append %s to %s at version %d (stream is at %d): %w",
+			e.Type, e.Stream, e.Version, current, event.ErrConcurrency)
+	}
+	res, err := t.ExecContext(ctx, `INSERT INTO event_log
+		(id, topic, stream, version, type, source, subject, time, correlation_id, causation_id, traceparent, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		e.ID, e.Topic, e.Stream, e.Version, e.Type, e.Source, e.Subject, e.Time.UTC().Format(time.RFC3339Nano),
+		e.CorrelationID, e.CausationID, e.TraceParent, string(e.Data))
+	return inserted(e, res, err)
+}
+
+func inserted(e event.Envelope, res sql.Result, err error) error {
+	if err != nil {
 		return fmt.Errorf("append %s: %w", e.Type, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		// Either the id is already in the log or another writer took the
 		// version: both mean this append must not happen.
-		t.forgetHead(e.Stream)
 		return fmt.Errorf("append %s %s to %s: %w", e.Type, e.ID, e.Stream, event.ErrConcurrency)
-	}
-	if t.heads != nil {
-		if t.pending == nil {
-			t.pending = map[string]int64{}
-		}
-		t.pending[e.Stream] = e.Version
 	}
 	return nil
 }

@@ -236,8 +236,12 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 	if err := conn.execStatement(ctx, "SAVEPOINT job"); err != nil {
 		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
 	}
-	t := &tx{rebinder: rebinder{q: conn, d: s.d}, s: s, heads: s.heads}
+	g := &guarded{q: conn, s: s}
+	t := &tx{rebinder: rebinder{q: g, d: s.d}, s: s, heads: s.heads}
 	fnErr := runSafe(j.ctx, j.fn, t)
+	if g.broken != nil {
+		return false, false, g.broken // the whole batch is gone: abandon it
+	}
 	if fnErr != nil {
 		if err := conn.execStatement(ctx, "ROLLBACK TO job"); err != nil {
 			return false, false, fmt.Errorf("%s: rollback to savepoint: %w", s.d.Name, err)
@@ -250,4 +254,61 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 		s.heads.merge(t.pending)
 	}
 	return fnErr == nil && t.appended, true, fnErr
+}
+
+// ErrTxRolledBack reports that the engine rolled a batch's transaction back
+// while a job ran (after one of its statements failed): nothing of the
+// batch was committed, and the job's later statements were refused.
+var ErrTxRolledBack = errors.New("transaction rolled back by the engine")
+
+// guarded runs one job's statements on the writer's connection and
+// watches their errors. After a failed statement it asks the engine
+// (Dialect.TxProbe) whether the whole transaction is gone; if so, it
+// refuses the job's later writes, which would otherwise each commit on
+// their own outside the batch, and the writer's memory of stream versions
+// is dropped (the appends it holds were rolled back). Reads still run. A
+// failed single-row query (QueryRowContext) is not seen: its error waits
+// in the row.
+type guarded struct {
+	q      *stmtCache
+	s      *Store
+	broken error
+}
+
+func (g *guarded) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if g.broken != nil {
+		return nil, g.broken
+	}
+	res, err := g.q.ExecContext(ctx, q, args...)
+	g.check(ctx, err)
+	return res, err
+}
+
+func (g *guarded) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if g.broken != nil {
+		return nil, g.broken
+	}
+	rows, err := g.q.QueryContext(ctx, q, args...)
+	g.check(ctx, err)
+	return rows, err
+}
+
+func (g *guarded) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return g.q.QueryRowContext(ctx, q, args...)
+}
+
+func (g *guarded) check(ctx context.Context, err error) {
+	if err == nil || g.s.d.TxProbe == "" {
+		return
+	}
+	if g.q.execStatement(ctx, g.s.d.TxProbe) != nil {
+		return // still inside the batch's transaction
+	}
+	// The probe began a new transaction: the batch's is gone.
+	_ = g.q.execStatement(ctx, "ROLLBACK")
+	g.broken = fmt.Errorf("%s: %w: %v", g.s.d.Name, ErrTxRolledBack, err)
+	if g.s.heads != nil {
+		g.s.heads.reset()
+	}
+	g.s.log.Error("store: the engine rolled a batch back after a failed statement; the batch fails", "err", err)
 }
