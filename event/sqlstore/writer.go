@@ -136,6 +136,11 @@ func (s *Store) runBatch(conn *stmtCache, first job, free chan struct{}) (c comm
 		<-free // a full batch waits for the syncer before committing
 		haveToken = true
 	}
+	if err := s.brokenErr(); err != nil {
+		// The last sync failed while this batch ran: the store takes no
+		// more writes, and this batch must not commit either.
+		return abandon(err)
+	}
 	if err := conn.execStatement(ctx, "COMMIT"); err != nil {
 		return abandon(fmt.Errorf("%s: commit: %w", s.d.Name, err))
 	}

@@ -172,6 +172,72 @@ func TestFailedSyncStopsWrites(t *testing.T) {
 	}
 }
 
+// A batch that runs while the last sync fails is rolled back, not
+// committed: its callers are told it failed, and it did.
+func TestBatchDuringAFailedSyncIsNotCommitted(t *testing.T) {
+	ctx := context.Background()
+	var hold, fail atomic.Bool
+	synced := make(chan struct{}, 10)
+	release := make(chan struct{})
+	s := openSynced(t, func() error {
+		if hold.Load() {
+			synced <- struct{}{}
+			<-release
+		}
+		if fail.Load() {
+			return errors.New("EIO")
+		}
+		return nil
+	})
+	if err := appendOne(ctx, s, "a"); err != nil {
+		t.Fatal(err)
+	}
+	hold.Store(true)
+	first := make(chan error, 1)
+	go func() { first <- appendOne(ctx, s, "a") }()
+	select {
+	case <-synced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the commit was never synced")
+	}
+	// The next batch runs while that sync is held.
+	env, err := event.New("t", "Happened", "test", "s", map[string]string{"k": "late"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Stream = "a"
+	running := make(chan struct{})
+	second := make(chan error, 1)
+	go func() {
+		second <- s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+			close(running)
+			return tx.Append(ctx, env)
+		})
+	}()
+	select {
+	case <-running:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second update never ran")
+	}
+	fail.Store(true)
+	close(release)
+	if err := <-first; !errors.Is(err, sqlstore.ErrNotDurable) {
+		t.Fatalf("append whose sync failed: %v, want ErrNotDurable", err)
+	}
+	if err := <-second; !errors.Is(err, sqlstore.ErrNotDurable) {
+		t.Fatalf("append in the batch after: %v, want ErrNotDurable", err)
+	}
+	envs, err := s.ReadLog(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range envs {
+		if e.ID == env.ID {
+			t.Fatal("the batch that ran during the failed sync was committed")
+		}
+	}
+}
+
 // Many concurrent writers: every answered append is in the log, in order.
 func TestSyncedCommitsUnderLoad(t *testing.T) {
 	ctx := context.Background()
