@@ -16,7 +16,8 @@ type Querier interface {
 
 // Tx is one unit of work: a service's state changes, the events they raise
 // and the inbox record of the message that caused them, committed together
-// or not at all.
+// or not at all. A Tx is used by the function it is given to, on that
+// function's goroutine, and not after it returns.
 type Tx interface {
 	Querier
 	// Append adds envelopes to the ordered event log (the outbox); the relay
