@@ -184,8 +184,21 @@ func TestStreamVersionsAfterAFailedCommit(t *testing.T) {
 // the job's later statements are refused (each would commit on its own),
 // the batch fails, and the writer forgets the versions it had appended.
 func TestEngineRollbackFailsTheBatch(t *testing.T) {
+	for _, noGroup := range []bool{false, true} {
+		t.Run(map[bool]string{false: "group commit", true: "one commit per update"}[noGroup], func(t *testing.T) {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"),
+				sqlite.Options{NoGroupCommit: noGroup, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			engineRollback(t, s)
+		})
+	}
+}
+
+func engineRollback(t *testing.T, s *sqlstore.Store) {
 	ctx := context.Background()
-	s := openExclusive(t)
 	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE u (k INTEGER PRIMARY KEY); INSERT INTO u (k) VALUES (1)`); err != nil {
 			return err

@@ -211,8 +211,16 @@ func (s *Store) updateTx(ctx context.Context, fn func(context.Context, event.Tx)
 	if err != nil {
 		return fmt.Errorf("%s: begin: %w", s.d.Name, err)
 	}
-	t := &tx{rebinder: rebinder{q: sqlTx, d: s.d}, s: s}
-	if err := runSafe(ctx, fn, t); err != nil {
+	g := &guarded{q: sqlTx, s: s, exec: func(ctx context.Context, statement string) error {
+		_, err := sqlTx.ExecContext(ctx, statement)
+		return err
+	}}
+	t := &tx{rebinder: rebinder{q: g, d: s.d}, s: s}
+	err = runSafe(ctx, fn, t)
+	if g.broken != nil {
+		err = g.broken
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -241,7 +241,7 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 	if err := conn.execStatement(ctx, "SAVEPOINT job"); err != nil {
 		return false, false, fmt.Errorf("%s: savepoint: %w", s.d.Name, err)
 	}
-	g := &guarded{q: conn, s: s}
+	g := &guarded{q: conn, s: s, exec: conn.execStatement}
 	t := &tx{rebinder: rebinder{q: g, d: s.d}, s: s, heads: s.heads}
 	fnErr := runSafe(j.ctx, j.fn, t)
 	if g.broken != nil {
@@ -261,13 +261,14 @@ func (s *Store) runInSavepoint(ctx context.Context, conn *stmtCache, j job) (app
 	return fnErr == nil && t.appended, true, fnErr
 }
 
-// ErrTxRolledBack reports that the engine rolled a batch's transaction back
-// while a job ran (after one of its statements failed): nothing of the
-// batch was committed, and the job's later statements were refused.
+// ErrTxRolledBack reports that the engine rolled a transaction back while
+// an Update's function ran (after one of its statements failed): nothing
+// of it (with group commit: of its batch) was committed, and its later
+// writes were refused.
 var ErrTxRolledBack = errors.New("transaction rolled back by the engine")
 
-// guarded runs one job's statements on the writer's connection and
-// watches their errors. After a failed statement it asks the engine
+// guarded runs the statements of one Update's function (with group
+// commit, one job on the writer's connection) and watches their errors. After a failed statement it asks the engine
 // (Dialect.TxProbe) whether the whole transaction is gone; if so, it
 // refuses the job's later writes, which would otherwise each commit on
 // their own outside the batch, and the writer's memory of stream versions
@@ -275,8 +276,9 @@ var ErrTxRolledBack = errors.New("transaction rolled back by the engine")
 // failed single-row query (QueryRowContext) is not seen: its error waits
 // in the row.
 type guarded struct {
-	q      *stmtCache
+	q      rawQuerier
 	s      *Store
+	exec   func(ctx context.Context, statement string) error // on the same connection
 	broken error
 }
 
@@ -306,11 +308,11 @@ func (g *guarded) check(ctx context.Context, err error) {
 	if err == nil || g.s.d.TxProbe == "" {
 		return
 	}
-	if g.q.execStatement(ctx, g.s.d.TxProbe) != nil {
-		return // still inside the batch's transaction
+	if g.exec(ctx, g.s.d.TxProbe) != nil {
+		return // still inside the transaction
 	}
-	// The probe began a new transaction: the batch's is gone.
-	_ = g.q.execStatement(ctx, "ROLLBACK")
+	// The probe began a new transaction: the one of the batch is gone.
+	_ = g.exec(ctx, "ROLLBACK")
 	g.broken = fmt.Errorf("%s: %w: %v", g.s.d.Name, ErrTxRolledBack, err)
 	if g.s.heads != nil {
 		g.s.heads.reset()
