@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,8 @@ func (s *subscription) run(ctx context.Context, h event.DeliveryHandler, d *deli
 		s.b.mu.Lock()
 		d.c.settle(d.seq, d.gen, false, 0)
 		s.b.mu.Unlock()
+	} else if !s.opts.Wants(strings.TrimPrefix(d.msg.subject, d.msg.topic+".")) {
+		_ = d.Ack(ctx) // a type the subscription does not take
 	} else {
 		h(ctx, d)
 	}
