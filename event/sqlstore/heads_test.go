@@ -239,6 +239,10 @@ func engineRollback(t *testing.T, s *sqlstore.Store) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO u (k) VALUES (1)`); err == nil {
 			return errors.New("duplicate key accepted")
 		}
+		var k int
+		if err := tx.QueryRowContext(ctx, `SELECT nope FROM u`).Scan(&k); err == nil {
+			return errors.New("a query of a missing column succeeded")
+		}
 		return tx.Append(ctx, newEnv(t, "y"))
 	})
 	if err != nil {

@@ -272,9 +272,8 @@ var ErrTxRolledBack = errors.New("transaction rolled back by the engine")
 // (Dialect.TxProbe) whether the whole transaction is gone; if so, it
 // refuses the job's later writes, which would otherwise each commit on
 // their own outside the batch, and the writer's memory of stream versions
-// is dropped (the appends it holds were rolled back). Reads still run. A
-// failed single-row query (QueryRowContext) is not seen: its error waits
-// in the row.
+// is dropped (the appends it holds were rolled back). Single-row reads
+// still run (they commit nothing); their errors are watched too.
 type guarded struct {
 	q      rawQuerier
 	s      *Store
@@ -301,7 +300,11 @@ func (g *guarded) QueryContext(ctx context.Context, q string, args ...any) (*sql
 }
 
 func (g *guarded) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return g.q.QueryRowContext(ctx, q, args...)
+	row := g.q.QueryRowContext(ctx, q, args...)
+	if g.broken == nil {
+		g.check(ctx, row.Err()) // the query's own error, before any Scan
+	}
+	return row
 }
 
 func (g *guarded) check(ctx context.Context, err error) {
