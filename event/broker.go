@@ -3,7 +3,6 @@ package event
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -79,17 +78,6 @@ type SubscribeOptions struct {
 	// AckWait is how long a delivery may stay unsettled before the broker
 	// redelivers it (default 30s).
 	AckWait time.Duration
-	// Types, when set, are the event types the subscription handles: the
-	// broker delivers only these (filtering on the server where it can, so
-	// that the others never travel), and the rest count as acknowledged.
-	// Empty: every type of the topics.
-	Types []string
-}
-
-// Wants reports whether a subscription with these options takes events of
-// type typ.
-func (o SubscribeOptions) Wants(typ string) bool {
-	return len(o.Types) == 0 || slices.Contains(o.Types, typ)
 }
 
 // Defaults fills unset options.
@@ -114,11 +102,6 @@ func (o SubscribeOptions) Validate() error {
 	for _, t := range o.Topics {
 		if !ValidTopic(t) {
 			return fmt.Errorf("subscription %s: bad topic %q", o.Name, t)
-		}
-	}
-	for _, t := range o.Types {
-		if !validName(t) {
-			return fmt.Errorf("subscription %s: bad event type %q", o.Name, t)
 		}
 	}
 	return nil

@@ -123,7 +123,7 @@ func (c *Consumer) Types() []string {
 // Start opens the subscription.
 func (c *Consumer) Start(ctx context.Context) error {
 	s, err := c.sub.Subscribe(ctx, SubscribeOptions{Name: c.cfg.Name, Topics: c.cfg.Topics,
-		Workers: c.cfg.Workers, AckWait: c.cfg.AckWait, Types: c.Types()}, c.deliver)
+		Workers: c.cfg.Workers, AckWait: c.cfg.AckWait}, c.deliver)
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", c.cfg.Name, err)
 	}

@@ -30,7 +30,6 @@ func TestBroker(t *testing.T, newBroker func(t *testing.T) event.Broker) {
 		{"Dedup", testDedup},
 		{"RetryDoesNotBlockOthers", testRetryDoesNotBlock},
 		{"DeadLetters", testDeadLetters},
-		{"Types", testTypes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,43 +216,5 @@ func testInvalidOptions(t *testing.T, b event.Broker) {
 			_ = s.Close()
 			t.Errorf("Subscribe(%+v) succeeded, want an error", o)
 		}
-	}
-}
-
-// testTypes subscribes to some of a topic's types: only those arrive, and
-// a subscription reopened with more or fewer types carries on with them.
-func testTypes(t *testing.T, b event.Broker) {
-	placed := func(n int) event.Envelope { return envelope(t, "Placed", fmt.Sprintf("order-%d", n), n) }
-	cancelled := func(n int) event.Envelope { return envelope(t, "Cancelled", fmt.Sprintf("order-%d", n), n) }
-	onlyPlaced := func(r *recorder, what string) {
-		t.Helper()
-		for _, x := range r.all() {
-			if x.env.Type != "Placed" {
-				t.Errorf("%s: got %s %s, want only Placed", what, x.env.Type, x.env.ID)
-			}
-		}
-	}
-	typed, narrow := newRecorder(t), newRecorder(t)
-	first := []event.Envelope{placed(1), cancelled(2), placed(3)}
-	publish(t, b, first...)
-	subscribe(t, b, event.SubscribeOptions{Name: "typed", Types: []string{"Placed"}}, typed.acker(0))
-	wide := subscribe(t, b, event.SubscribeOptions{Name: "narrowed"}, narrow.acker(0))
-	eventually(t, Timeout, "the typed subscription gets its types, the other every type", func() bool {
-		return typed.hasAll([]event.Envelope{first[0], first[2]}) && narrow.hasAll(first)
-	})
-	// Narrowed on reopening: from now on only Placed.
-	_ = wide.Close()
-	narrowed := newRecorder(t)
-	subscribe(t, b, event.SubscribeOptions{Name: "narrowed", Types: []string{"Placed"}}, narrowed.acker(0))
-	second := []event.Envelope{cancelled(4), placed(5), cancelled(6), placed(7)}
-	publish(t, b, second...)
-	eventually(t, Timeout, "both typed subscriptions get the new Placed", func() bool {
-		want := []event.Envelope{second[1], second[3]}
-		return typed.hasAll(want) && narrowed.hasAll(want)
-	})
-	onlyPlaced(typed, "typed")
-	onlyPlaced(narrowed, "narrowed")
-	if got := typed.ids(); got[first[1].ID]+got[second[0].ID]+got[second[2].ID] > 0 {
-		t.Errorf("typed subscription got a Cancelled")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,8 +72,6 @@ func (s *subscription) run(ctx context.Context, h event.DeliveryHandler, d *deli
 		s.b.mu.Lock()
 		d.c.settle(d.seq, d.gen, false, 0)
 		s.b.mu.Unlock()
-	} else if !s.opts.Wants(strings.TrimPrefix(d.msg.subject, d.msg.topic+".")) {
-		_ = d.Ack(ctx) // a type the subscription does not take
 	} else {
 		h(ctx, d)
 	}

@@ -293,16 +293,6 @@ func (b *Broker) Settle(ctx context.Context) error {
 	}
 }
 
-// filtersSubjects reports whether the server takes several filter
-// subjects per consumer (NATS 2.10 and later).
-func (b *Broker) filtersSubjects() bool {
-	var major, minor int
-	if _, err := fmt.Sscanf(b.ServerVersion(), "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major > 2 || (major == 2 && minor >= 10)
-}
-
 // ServerVersion is the version of the NATS server the broker is connected
 // to (such as "2.9.25").
 func (b *Broker) ServerVersion() string { return b.nc.ConnectedServerVersion() }

@@ -13,7 +13,6 @@ import (
 	"github.com/banchan/banchan/event/eventtest"
 	"github.com/banchan/banchan/event/natsjs"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // isolated gives each broker its own stream and subject prefix, so that
@@ -172,66 +171,5 @@ func TestSequence(t *testing.T) {
 	defer closeBroker()
 	if last, err := b.LastSequence(ctx); err != nil || last != 3 || b.Acknowledged() != 0 {
 		t.Fatalf("after a restart: last %d (%v), acknowledged %d; want 3, 0 (nothing published yet)", last, err, b.Acknowledged())
-	}
-}
-
-// On a server that takes several filter subjects, a subscription's types
-// are its consumer's filter: the other types never leave the server.
-func TestTypesFilterOnTheServer(t *testing.T) {
-	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: t.TempDir(), NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	ctx := context.Background()
-	cfg := isolated()
-	b, err := natsjs.Connect(ctx, "", cfg, nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	for _, typ := range []string{"Cancelled", "Placed", "Cancelled"} {
-		env, err := event.New("orders", typ, "test", "order-1", map[string]int{"n": 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Publish(ctx, env); err != nil {
-			t.Fatal(err)
-		}
-	}
-	block := make(chan struct{})
-	sub, err := b.Subscribe(ctx, event.SubscribeOptions{Name: "typed", Topics: []string{"orders"}, Types: []string{"Placed"}},
-		func(ctx context.Context, d event.Delivery) { <-block })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Close() })
-	t.Cleanup(func() { close(block) }) // before Close waits for the handler
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cons, err := js.Consumer(ctx, cfg.Stream, "typed_orders")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := cfg.Prefix + ".orders.Placed"
-	if len(info.Config.FilterSubjects) != 1 || info.Config.FilterSubjects[0] != want || info.Config.FilterSubject != "" {
-		t.Fatalf("consumer filter %q / %q, want only %s", info.Config.FilterSubject, info.Config.FilterSubjects, want)
-	}
-	if n := info.NumPending + uint64(info.NumAckPending); n != 1 {
-		t.Errorf("consumer holds %d messages, want the 1 Placed of 3", n)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -28,15 +27,7 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 	// Deliveries already fetched are handled even while closing: a message
 	// merely handed back would, on an embedded server restarted with the
 	// process, still count as delivered and wait out the ack wait.
-	s.pool = dispatch.New(opts.Workers, 256, func(d *delivery) {
-		// A server that cannot filter by several subjects delivers the
-		// topic's every type; a type not taken counts as acknowledged.
-		if typ := d.EventType(); typ != "" && !opts.Wants(typ) {
-			_ = d.Ack(hctx)
-			return
-		}
-		h(hctx, d)
-	})
+	s.pool = dispatch.New(opts.Workers, 256, func(d *delivery) { h(hctx, d) })
 	for _, topic := range opts.Topics {
 		if err := s.consume(ctx, b, opts, topic); err != nil {
 			_ = s.Close()
@@ -60,7 +51,7 @@ const fetchWait = 500 * time.Millisecond
 
 func (s *subscription) consume(ctx context.Context, b *Broker, opts event.SubscribeOptions, topic string) error {
 	name := opts.Name + "_" + topic
-	cfg := jetstream.ConsumerConfig{
+	cons, err := b.js.CreateOrUpdateConsumer(ctx, b.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       name,
 		Description:   "banchan subscription " + opts.Name + " on topic " + topic,
 		FilterSubject: b.cfg.Prefix + "." + topic + ".>",
@@ -69,17 +60,7 @@ func (s *subscription) consume(ctx context.Context, b *Broker, opts event.Subscr
 		AckWait:       opts.AckWait,
 		MaxDeliver:    -1, // the consumer decides when to dead-letter
 		MaxAckPending: opts.Workers * 128,
-	}
-	if len(opts.Types) > 0 && b.filtersSubjects() {
-		// Only the handled types leave the server.
-		cfg.FilterSubject = ""
-		for _, typ := range opts.Types {
-			cfg.FilterSubjects = append(cfg.FilterSubjects, b.Subject(topic, typ))
-		}
-		slices.Sort(cfg.FilterSubjects)
-		cfg.FilterSubjects = slices.Compact(cfg.FilterSubjects)
-	}
-	cons, err := b.js.CreateOrUpdateConsumer(ctx, b.cfg.Stream, cfg)
+	})
 	if err != nil {
 		return fmt.Errorf("natsjs: consumer %s: %w", name, err)
 	}
