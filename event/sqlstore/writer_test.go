@@ -43,6 +43,39 @@ func openSynced(t *testing.T, sync func() error) *sqlstore.Store {
 	return s
 }
 
+// heldDisk is a WAL sync a test can hold (each sync then reports itself
+// and waits for release) and make fail.
+type heldDisk struct {
+	hold, fail atomic.Bool
+	synced     chan struct{}
+	release    chan struct{}
+}
+
+func newHeldDisk() *heldDisk {
+	return &heldDisk{synced: make(chan struct{}, 100), release: make(chan struct{})}
+}
+
+func (d *heldDisk) sync() error {
+	if d.hold.Load() {
+		d.synced <- struct{}{}
+		<-d.release
+	}
+	if d.fail.Load() {
+		return errors.New("EIO")
+	}
+	return nil
+}
+
+// waitSync waits until a held sync has begun.
+func (d *heldDisk) waitSync(t *testing.T) {
+	t.Helper()
+	select {
+	case <-d.synced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the commit was never synced")
+	}
+}
+
 func appendOne(ctx context.Context, s *sqlstore.Store, stream string) error {
 	env, err := event.New("t", "Happened", "test", "s", map[string]string{"k": "v"})
 	if err != nil {
@@ -56,29 +89,17 @@ func appendOne(ctx context.Context, s *sqlstore.Store, stream string) error {
 // is durable; the writer goes on with the next batch meanwhile.
 func TestSyncedCommitIsPublishedOnlyOnceDurable(t *testing.T) {
 	ctx := context.Background()
-	var hold atomic.Bool
-	release := make(chan struct{})
-	syncs := make(chan struct{}, 100)
-	s := openSynced(t, func() error {
-		if hold.Load() {
-			syncs <- struct{}{}
-			<-release
-		}
-		return nil
-	})
+	disk := newHeldDisk()
+	s := openSynced(t, disk.sync)
 	pub := &recordingPublisher{}
 	relay, err := outbox.New(outbox.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, s, s, pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hold.Store(true)
+	disk.hold.Store(true)
 	first := make(chan error, 1)
 	go func() { first <- appendOne(ctx, s, "a") }()
-	select {
-	case <-syncs:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the commit was never synced")
-	}
+	disk.waitSync(t)
 	// Committed, being synced: not answered, not durable, not published.
 	select {
 	case err := <-first:
@@ -100,8 +121,8 @@ func TestSyncedCommitIsPublishedOnlyOnceDurable(t *testing.T) {
 	// The next one runs meanwhile and waits its turn to be synced.
 	second := make(chan error, 1)
 	go func() { second <- appendOne(ctx, s, "b") }()
-	hold.Store(false)
-	close(release)
+	disk.hold.Store(false)
+	close(disk.release)
 	for _, ch := range []chan error{first, second} {
 		select {
 		case err := <-ch:
@@ -149,21 +170,16 @@ func (p *recordingPublisher) count() int {
 // ErrNotDurable, and the durable position stays before the commit.
 func TestFailedSyncStopsWrites(t *testing.T) {
 	ctx := context.Background()
-	var fail atomic.Bool
-	s := openSynced(t, func() error {
-		if fail.Load() {
-			return errors.New("EIO")
-		}
-		return nil
-	})
+	disk := newHeldDisk()
+	s := openSynced(t, disk.sync)
 	if err := appendOne(ctx, s, "a"); err != nil {
 		t.Fatal(err)
 	}
-	fail.Store(true)
+	disk.fail.Store(true)
 	if err := appendOne(ctx, s, "a"); !errors.Is(err, sqlstore.ErrNotDurable) {
 		t.Fatalf("append with a failing sync: %v, want ErrNotDurable", err)
 	}
-	fail.Store(false)
+	disk.fail.Store(false)
 	if err := appendOne(ctx, s, "a"); !errors.Is(err, sqlstore.ErrNotDurable) {
 		t.Fatalf("append after a failed sync: %v, want ErrNotDurable", err)
 	}
@@ -176,30 +192,15 @@ func TestFailedSyncStopsWrites(t *testing.T) {
 // committed: its callers are told it failed, and it did.
 func TestBatchDuringAFailedSyncIsNotCommitted(t *testing.T) {
 	ctx := context.Background()
-	var hold, fail atomic.Bool
-	synced := make(chan struct{}, 10)
-	release := make(chan struct{})
-	s := openSynced(t, func() error {
-		if hold.Load() {
-			synced <- struct{}{}
-			<-release
-		}
-		if fail.Load() {
-			return errors.New("EIO")
-		}
-		return nil
-	})
+	disk := newHeldDisk()
+	s := openSynced(t, disk.sync)
 	if err := appendOne(ctx, s, "a"); err != nil {
 		t.Fatal(err)
 	}
-	hold.Store(true)
+	disk.hold.Store(true)
 	first := make(chan error, 1)
 	go func() { first <- appendOne(ctx, s, "a") }()
-	select {
-	case <-synced:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the commit was never synced")
-	}
+	disk.waitSync(t)
 	// The next batch runs while that sync is held.
 	env, err := event.New("t", "Happened", "test", "s", map[string]string{"k": "late"})
 	if err != nil {
@@ -219,8 +220,8 @@ func TestBatchDuringAFailedSyncIsNotCommitted(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second update never ran")
 	}
-	fail.Store(true)
-	close(release)
+	disk.fail.Store(true)
+	close(disk.release)
 	if err := <-first; !errors.Is(err, sqlstore.ErrNotDurable) {
 		t.Fatalf("append whose sync failed: %v, want ErrNotDurable", err)
 	}
