@@ -1,7 +1,6 @@
 package system
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -20,17 +19,9 @@ type commitFigures struct {
 }
 
 func scrapeCommitFigures(ctx context.Context, c *http.Client, base string) (commitFigures, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	body, err := getMetrics(ctx, c, base)
 	if err != nil {
 		return commitFigures{}, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return commitFigures{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return commitFigures{}, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	var f commitFigures
 	var upTo5ms float64
@@ -38,9 +29,8 @@ func scrapeCommitFigures(ctx context.Context, c *http.Client, base string) (comm
 		"banchan_store_batch_seconds_total": &f.batchSeconds, "banchan_store_sync_seconds_count": &f.syncs,
 		"banchan_store_sync_seconds_sum":     &f.syncSeconds,
 		"banchan_store_update_seconds_count": &f.waits, "banchan_store_update_seconds_sum": &f.waitSeconds, `banchan_store_sync_seconds_bucket{le="0.005"}`: &upTo5ms}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
+	for line := range strings.Lines(body) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
 		if p := fields[name]; ok && p != nil {
 			if *p, err = strconv.ParseFloat(value, 64); err != nil {
 				return commitFigures{}, fmt.Errorf("metrics: %s: %w", name, err)
@@ -48,7 +38,7 @@ func scrapeCommitFigures(ctx context.Context, c *http.Client, base string) (comm
 		}
 	}
 	f.slowSyncs = f.syncs - upTo5ms
-	return f, sc.Err()
+	return f, nil
 }
 
 // since is what happened between an earlier reading and this one.

@@ -56,21 +56,9 @@ func (b *bench) settle(ctx context.Context, c *http.Client, base string) (pipeli
 
 // readPipeline reads the figures settle watches from /metrics.
 func readPipeline(ctx context.Context, c *http.Client, base string) (pipeline, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	body, err := getMetrics(ctx, c, base)
 	if err != nil {
 		return pipeline{}, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return pipeline{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return pipeline{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return pipeline{}, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
 	var p pipeline
 	for _, m := range []struct {
@@ -78,13 +66,34 @@ func readPipeline(ctx context.Context, c *http.Client, base string) (pipeline, e
 		v    *float64
 	}{{"banchan_event_log_position", &p.head}, {"banchan_outbox_published_total", &p.published},
 		{"banchan_outbox_lag", &p.lag}, {"banchan_consumer_handled_total", &p.handled}} {
-		v, ok := metricSum(string(body), m.name)
+		v, ok := metricSum(body, m.name)
 		if !ok {
 			return pipeline{}, fmt.Errorf("GET /metrics: no %s", m.name)
 		}
 		*m.v = v
 	}
 	return p, nil
+}
+
+// getMetrics reads a running system's /metrics text (at most 1 MiB).
+func getMetrics(ctx context.Context, c *http.Client, base string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	return string(body), nil
 }
 
 // metricSum adds up every sample of one metric in the Prometheus text format.
