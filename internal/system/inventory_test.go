@@ -92,6 +92,24 @@ func TestLoweringABatchReallocatesOrBackorders(t *testing.T) {
 	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-0" {
 		t.Errorf("backorders %+v, want o-0 waiting", p.Backorders)
 	}
+	// The waiting order says so.
+	var o0 struct {
+		Lines      []struct{ BatchRef string }
+		Backorders []struct {
+			SKU   string
+			Qty   int
+			Since time.Time
+		}
+		Backordered bool
+	}
+	e.JSON("GET", "/v1/allocations/o-0", "", 200, &o0)
+	if !o0.Backordered || len(o0.Lines) != 0 || len(o0.Backorders) != 1 || o0.Backorders[0].SKU != "KIMCHI-500G" ||
+		o0.Backorders[0].Qty != 2 || o0.Backorders[0].Since.IsZero() {
+		t.Errorf("o-0: %+v, want its line waiting", o0)
+	}
+	if code, body := e.Do("GET", "/v1/allocations/o-none", "", nil); code != 404 {
+		t.Errorf("unknown order: %d %s, want 404", code, body)
+	}
 	// Down to 0: the placed order is taken out and cannot be reallocated.
 	e.JSON("PATCH", "/v1/batches/b-1", `{"qty":0}`, 200, nil)
 	o := e.WaitStatus(id, "BACKORDERED")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -15,8 +16,9 @@ import (
 const MaxBody = 1 << 20
 
 // Decode reads a JSON request body into v strictly: the content type must
-// be JSON, the body at most MaxBody bytes, one object, no unknown fields and
-// no wrong types. Its errors are problems naming what is wrong.
+// be JSON, the body at most MaxBody bytes, one object, no unknown fields
+// (field names are case-sensitive, unlike encoding/json's) and no wrong
+// types. Its errors are problems naming what is wrong.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := checkContentType(r); err != nil {
 		return err
@@ -44,6 +46,9 @@ func DecodeBytes(body []byte, v any) error {
 	}
 	if dec.More() {
 		return NewProblem(http.StatusBadRequest, "body has data after the JSON object")
+	}
+	if t := reflect.TypeOf(v); t != nil {
+		return checkFieldNames(body, t, "")
 	}
 	return nil
 }

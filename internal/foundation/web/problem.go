@@ -100,7 +100,9 @@ func JSON(w http.ResponseWriter, status int, v any) {
 
 // NotFound answers unknown routes with a problem.
 func NotFound(w http.ResponseWriter, r *http.Request) {
-	WriteError(w, r, slog.Default(), NewProblem(http.StatusNotFound, "no such resource: "+r.URL.Path))
+	p := NewProblem(http.StatusNotFound, "no such resource: "+r.URL.Path)
+	p.Message = p.Detail // the Cosmic API's clients read "message"
+	WriteError(w, r, slog.Default(), p)
 }
 
 // Routed serves mux, answering a request that matches none of its routes
@@ -122,8 +124,10 @@ func Routed(mux *http.ServeMux) http.Handler {
 		}
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)
-		WriteError(w, r, slog.Default(), NewProblem(http.StatusMethodNotAllowed,
-			fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)))
+		p := NewProblem(http.StatusMethodNotAllowed,
+			fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
+		p.Message = p.Detail
+		WriteError(w, r, slog.Default(), p)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/ordering/adapters"
@@ -18,9 +19,13 @@ func (a *App) OrderAllocated(ctx context.Context, tx event.Tx, env event.Envelop
 
 // OrderBackordered moves the order to BACKORDERED.
 func (a *App) OrderBackordered(ctx context.Context, tx event.Tx, env event.Envelope, e adapter.OrderBackordered) error {
+	waiting := make([]string, len(e.Missing))
+	for i, m := range e.Missing {
+		waiting[i] = fmt.Sprintf("%s ×%d", m.SKU, m.Qty)
+	}
 	reason := ""
-	for _, m := range e.Missing {
-		reason += fmt.Sprintf("%s ×%d waits for stock; ", m.SKU, m.Qty)
+	if len(waiting) > 0 {
+		reason = strings.Join(waiting, ", ") + " waiting for stock"
 	}
 	return a.allocation(ctx, tx, env, e.OrderID, domain.Backordered, e.Revision, reason, e.Lines)
 }

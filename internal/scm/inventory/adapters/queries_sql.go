@@ -60,23 +60,43 @@ func (Products) AllocationsOf(ctx context.Context, q event.Querier, orderID stri
 	return out, rows.Err()
 }
 
-// BackordersOf lists an order's waiting lines as SKU → qty.
-func (Products) BackordersOf(ctx context.Context, q event.Querier, orderID string) (map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT sku, qty FROM scm_backorders WHERE order_id = ?`, orderID)
+// WaitingLine is one of an order's lines waiting for stock.
+type WaitingLine struct {
+	SKU   string    `json:"sku"`
+	Qty   int       `json:"qty"`
+	Since time.Time `json:"since"`
+}
+
+// OrderLines lists an order's allocated lines and its lines waiting for
+// stock, read together (one statement, one snapshot: a line being
+// reallocated shows in one list or the other, never in both or neither).
+func (Products) OrderLines(ctx context.Context, q event.Querier, orderID string) ([]OrderAllocation, []WaitingLine, error) {
+	rows, err := q.QueryContext(ctx, `SELECT item_code, qty, batch_ref, '' FROM scm_allocations
+		WHERE order_id = ? AND cart_id = ''
+		UNION ALL SELECT sku, qty, '', since FROM scm_backorders WHERE order_id = ?
+		ORDER BY 1`, orderID, orderID)
 	if err != nil {
-		return nil, fmt.Errorf("backorders of %s: %w", orderID, err)
+		return nil, nil, fmt.Errorf("lines of %s: %w", orderID, err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	allocated, waiting := []OrderAllocation{}, []WaitingLine{}
 	for rows.Next() {
-		var sku string
+		var sku, ref, since string
 		var qty int
-		if err := rows.Scan(&sku, &qty); err != nil {
-			return nil, err
+		if err := rows.Scan(&sku, &qty, &ref, &since); err != nil {
+			return nil, nil, err
 		}
-		out[sku] = qty
+		if since == "" {
+			allocated = append(allocated, OrderAllocation{SKU: sku, Qty: qty, BatchRef: ref})
+			continue
+		}
+		w := WaitingLine{SKU: sku, Qty: qty}
+		if w.Since, err = parseTS(since); err != nil {
+			return nil, nil, fmt.Errorf("backorder of %s: %w", orderID, err)
+		}
+		waiting = append(waiting, w)
 	}
-	return out, rows.Err()
+	return allocated, waiting, rows.Err()
 }
 
 // Reservation is a cart's hold on stock.

@@ -140,7 +140,7 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 	}
 	for _, e := range p.Events {
 		if d, ok := e.(domain.Deallocated); ok && !d.Final {
-			if err := bus.Publish(ctx, a.bus, u.tx, reallocateLine{line: d.Allocation.Line, unit: u}); err != nil {
+			if err := bus.Publish(ctx, a.bus, u.tx, reallocateLine{line: d.Allocation, unit: u}); err != nil {
 				return err
 			}
 		}
@@ -176,9 +176,10 @@ func (a *App) stockLevel(ctx context.Context, tx event.Tx, m messages.StockLevel
 	return nil
 }
 
-// reallocateLine asks for a deallocated line to be allocated again.
+// reallocateLine asks for a deallocated line to be allocated again; it
+// carries the allocation it lost, whose place among the lines it keeps.
 type reallocateLine struct {
-	line domain.Line
+	line domain.Allocation
 	unit *unit
 }
 

@@ -60,6 +60,10 @@ func outward(sku string, e domain.Event) (string, string, any) {
 		al := e.Allocation
 		return contract.TypeStockReserved, al.CartID, contract.StockReserved{CartID: al.CartID, SKU: sku, Qty: al.Qty,
 			BatchRef: al.BatchRef, ExpiresAt: al.Until.UTC().Format(time.RFC3339Nano)}
+	case domain.ReservationMoved: // the hold stands, in another batch
+		al := e.Allocation
+		return contract.TypeStockReserved, al.CartID, contract.StockReserved{CartID: al.CartID, SKU: sku, Qty: al.Qty,
+			BatchRef: al.BatchRef, ExpiresAt: al.Until.UTC().Format(time.RFC3339Nano)}
 	case domain.ReservationReleased:
 		al := e.Allocation
 		return contract.TypeReservationReleased, al.CartID, contract.ReservationReleased{CartID: al.CartID, SKU: sku,

@@ -41,6 +41,12 @@ func (a *App) AllocationsOf(ctx context.Context, orderID string) ([]adapters.Ord
 	return a.products.AllocationsOf(ctx, a.store.Read(), orderID)
 }
 
+// OrderLines lists an order's allocated lines and its lines waiting for
+// stock, as of one moment.
+func (a *App) OrderLines(ctx context.Context, orderID string) ([]adapters.OrderAllocation, []adapters.WaitingLine, error) {
+	return a.products.OrderLines(ctx, a.store.Read(), orderID)
+}
+
 // Cart lists a cart's reservations.
 func (a *App) Cart(ctx context.Context, cartID string) ([]adapters.Reservation, error) {
 	return a.products.CartOf(ctx, a.store.Read(), cartID)

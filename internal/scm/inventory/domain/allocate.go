@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -21,19 +22,21 @@ func (p *Product) Allocate(l Line, now time.Time) (string, error) {
 	if p.backorderOf(l.OrderID) >= 0 {
 		return "", ErrOutOfStock
 	}
-	return p.allocate(l, now, false)
+	return p.allocate(l, p.seq(), now, false)
 }
 
-func (p *Product) allocate(l Line, now time.Time, reallocation bool) (string, error) {
+// allocate puts a line in the preferred batch with room, or backorders it.
+// seq is the line's place among the product's lines (its age): a line
+// keeps it when it is reallocated or leaves the backorders, so that the
+// oldest lines are served first and the most recent give way first.
+func (p *Product) allocate(l Line, seq int64, now time.Time, reallocation bool) (string, error) {
 	b := p.choose(l.Qty)
 	if b == nil {
 		p.record(OutOfStock{Line: l})
-		bo := Backorder{Line: l, Seq: p.seq(), Since: now}
-		p.Backorders = append(p.Backorders, bo)
-		p.record(Backordered{Backorder: bo})
+		p.backorder(Backorder{Line: l, Seq: seq, Since: now})
 		return "", ErrOutOfStock
 	}
-	a := Allocation{Line: l, BatchRef: b.Ref, Seq: p.seq()}
+	a := Allocation{Line: l, BatchRef: b.Ref, Seq: seq}
 	p.hold(a)
 	p.record(Allocated{Allocation: a, Reallocation: reallocation})
 	return b.Ref, nil
@@ -56,7 +59,12 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 	hold := p.unhold(i)
 	p.record(ReservationReleased{Allocation: hold, Reason: "converted to order " + l.OrderID})
 	if hold.Qty < l.Qty {
-		return p.Allocate(l, now)
+		// The reservation does not cover the line: allocate it as any
+		// other (the released stock counts), and give what it leaves to
+		// the waiting lines.
+		ref, err := p.Allocate(l, now)
+		p.fillBackorders(now)
+		return ref, err
 	}
 	a := Allocation{Line: l, BatchRef: hold.BatchRef, Seq: p.seq()}
 	p.hold(a)
@@ -65,15 +73,25 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 	return a.BatchRef, nil
 }
 
-// Reallocate allocates a line that a quantity change took out of its batch.
-func (p *Product) Reallocate(l Line, now time.Time) (string, error) {
+// Reallocate allocates a line that a quantity change took out of its
+// batch (a, as the Deallocated event gave it). The line keeps its age: it
+// is backordered, when no batch can take it, ahead of younger lines.
+func (p *Product) Reallocate(a Allocation, now time.Time) (string, error) {
+	l := a.Line
 	if err := p.checkLine(l); err != nil {
 		return "", err
 	}
 	if i := p.allocationOf(l.OrderID); i >= 0 {
 		return p.Allocations[i].BatchRef, nil
 	}
-	return p.allocate(l, now, true)
+	if p.backorderOf(l.OrderID) >= 0 {
+		return "", ErrOutOfStock
+	}
+	seq := a.Seq
+	if seq <= 0 || seq >= p.NextSeq {
+		seq = p.seq()
+	}
+	return p.allocate(l, seq, now, true)
 }
 
 // AddBatch adds stock and allocates waiting lines to it, oldest first.
@@ -132,6 +150,14 @@ func (p *Product) deallocateMostRecent(ref string) bool {
 	}
 	a := p.unhold(last)
 	if a.Reservation() {
+		// The cart keeps its hold when another batch has room for it.
+		if b := p.choose(a.Qty); b != nil {
+			moved := a
+			moved.BatchRef = b.Ref
+			p.hold(moved)
+			p.record(ReservationMoved{Allocation: moved, From: a.BatchRef})
+			return true
+		}
 		p.record(ReservationReleased{Allocation: a, Reason: "stock reduced"})
 		return true
 	}
@@ -139,8 +165,18 @@ func (p *Product) deallocateMostRecent(ref string) bool {
 	return true
 }
 
-// fillBackorders allocates waiting lines, oldest first, wherever they fit.
+// backorder adds a waiting line in its place: oldest (lowest Seq) first.
+func (p *Product) backorder(bo Backorder) {
+	i, _ := slices.BinarySearchFunc(p.Backorders, bo.Seq, func(b Backorder, seq int64) int { return cmp.Compare(b.Seq, seq) })
+	p.Backorders = slices.Insert(p.Backorders, i, bo)
+	p.record(Backordered{Backorder: bo})
+}
+
+// fillBackorders allocates waiting lines, oldest first, wherever they fit
+// (a line too large for the stock left does not hold up smaller ones
+// behind it). Each keeps its age.
 func (p *Product) fillBackorders(now time.Time) {
+	slices.SortStableFunc(p.Backorders, func(a, b Backorder) int { return cmp.Compare(a.Seq, b.Seq) })
 	for i := 0; i < len(p.Backorders); {
 		bo := p.Backorders[i]
 		b := p.choose(bo.Qty)
@@ -149,7 +185,7 @@ func (p *Product) fillBackorders(now time.Time) {
 			continue
 		}
 		p.Backorders = slices.Delete(p.Backorders, i, i+1)
-		a := Allocation{Line: bo.Line, BatchRef: b.Ref, Seq: p.seq()}
+		a := Allocation{Line: bo.Line, BatchRef: b.Ref, Seq: bo.Seq}
 		p.hold(a)
 		p.record(Allocated{Allocation: a, FromBackorder: true})
 	}

@@ -41,6 +41,13 @@ type BackorderDropped struct{ Backorder Backorder }
 // Reserved: a cart holds stock until Allocation.Until.
 type Reserved struct{ Allocation Allocation }
 
+// ReservationMoved: a batch shrank under a cart's hold and another batch
+// took it over (Allocation.BatchRef); the hold and its expiry are unchanged.
+type ReservationMoved struct {
+	Allocation Allocation
+	From       string
+}
+
 // ReservationReleased: a cart's hold ended (released, expired, replaced,
 // converted into an order line, or squeezed out by a quantity change).
 type ReservationReleased struct {
@@ -57,3 +64,4 @@ func (Backordered) productEvent()          {}
 func (BackorderDropped) productEvent()     {}
 func (Reserved) productEvent()             {}
 func (ReservationReleased) productEvent()  {}
+func (ReservationMoved) productEvent()     {}

@@ -135,7 +135,7 @@ func TestReallocationMovesLinesOrBackordersThem(t *testing.T) {
 	var moved []string
 	for _, e := range p.Events {
 		if d, ok := e.(Deallocated); ok {
-			ref, err := p.Reallocate(d.Allocation.Line, t0)
+			ref, err := p.Reallocate(d.Allocation, t0)
 			moved = append(moved, fmt.Sprintf("%s:%s:%v", d.Allocation.OrderID, ref, err != nil))
 		}
 	}
@@ -175,6 +175,129 @@ func TestStockArrivingFillsBackordersOldestFirst(t *testing.T) {
 	}
 	if err := p.AddBatch(batch("a", "", 1, 0), t0); !errors.Is(err, ErrDuplicateBatch) {
 		t.Errorf("duplicate batch: %v", err)
+	}
+}
+
+// reallocate does what the application does with each Deallocated event.
+func reallocate(t *testing.T, p *Product) {
+	t.Helper()
+	for _, e := range p.Events {
+		if d, ok := e.(Deallocated); ok && !d.Final {
+			if _, err := p.Reallocate(d.Allocation, t0); err != nil && !errors.Is(err, ErrOutOfStock) {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestLinesKeepTheirAgeThroughReallocation(t *testing.T) {
+	// o-1 … o-4 of 2 each in a (10); b (3) arrives later. a shrinks to 3:
+	// o-4 moves to b, o-3 and o-2 wait. When a grows by 2, o-2, the older
+	// order, gets the stock although it was deallocated last.
+	p := product(t, batch("a", "", 10, 0))
+	for i := 1; i <= 4; i++ {
+		if _, err := p.Allocate(line(fmt.Sprintf("o-%d", i), 2), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.AddBatch(batch("b", "2026-12-20", 3, time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	p.Events = nil
+	if err := p.ChangeBatchQuantity("a", 3, t0); err != nil {
+		t.Fatal(err)
+	}
+	reallocate(t, p)
+	var waiting []string
+	for _, bo := range p.Backorders {
+		waiting = append(waiting, bo.OrderID)
+	}
+	if fmt.Sprint(waiting) != "[o-2 o-3]" {
+		t.Fatalf("waiting %v, want [o-2 o-3] (oldest first)", waiting)
+	}
+	p.Events = nil
+	if err := p.ChangeBatchQuantity("a", 5, t0); err != nil {
+		t.Fatal(err)
+	}
+	if i := p.allocationOf("o-2"); i < 0 || p.Allocations[i].BatchRef != "a" || len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-3" {
+		t.Errorf("after growing a: allocations %+v, waiting %+v; want o-2 on a, o-3 waiting", p.Allocations, p.Backorders)
+	}
+	// The most recent order gives way first, wherever its line now is: b
+	// holds o-4 (the youngest) and shrinking b takes o-4 out.
+	p.Events = nil
+	if err := p.ChangeBatchQuantity("b", 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range p.Events {
+		if d, ok := e.(Deallocated); ok && d.Allocation.OrderID != "o-4" {
+			t.Errorf("deallocated %s, want only o-4", d.Allocation.OrderID)
+		}
+	}
+}
+
+func TestShrinkingABatchMovesReservationsWhereThereIsRoom(t *testing.T) {
+	until := t0.Add(15 * time.Minute)
+	cases := []struct {
+		name      string
+		otherQty  int // room in the other batch
+		wantBatch string
+	}{
+		{"another batch has room", 4, "b"},
+		{"no batch has room", 1, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := product(t, batch("a", "", 6, 0), batch("b", "2026-12-24", c.otherQty, time.Hour))
+			if _, err := p.Reserve("cart-1", 4, until, t0); err != nil {
+				t.Fatal(err)
+			}
+			p.Events = nil
+			if err := p.ChangeBatchQuantity("a", 3, t0); err != nil {
+				t.Fatal(err)
+			}
+			hold, held := p.Reservation("cart-1")
+			switch {
+			case c.wantBatch == "" && (held || !hasEvent[ReservationReleased](p)):
+				t.Errorf("reservation %+v kept with no room for it", hold)
+			case c.wantBatch != "" && (!held || hold.BatchRef != c.wantBatch || !hold.Until.Equal(until) || !hasEvent[ReservationMoved](p)):
+				t.Errorf("reservation %+v (held %v), want it moved to %s with its expiry", hold, held, c.wantBatch)
+			}
+			for _, b := range p.Batches {
+				if b.Available() < 0 {
+					t.Errorf("batch %s over-committed: %+v", b.Ref, b)
+				}
+			}
+		})
+	}
+}
+
+func TestOrderingMoreThanTheCartReserved(t *testing.T) {
+	until := t0.Add(15 * time.Minute)
+	// The cart holds 2 of a (3); o-1 orders 4: a cannot take it, b can.
+	p := product(t, batch("a", "", 3, 0), batch("b", "2026-12-24", 5, time.Hour))
+	if _, err := p.Reserve("cart-1", 2, until, t0); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := p.AllocateFromCart(line("o-1", 4), "cart-1", t0); err != nil || ref != "b" {
+		t.Fatalf("got %q %v, want the line on b", ref, err)
+	}
+	if _, held := p.Reservation("cart-1"); held || p.batch("a").Available() != 3 {
+		t.Errorf("reservation not released: a %+v", p.batch("a"))
+	}
+	// Nothing can take o-2's 9: it waits, and the stock its cart held goes
+	// to o-3, which was waiting.
+	q := product(t, batch("a", "", 3, 0))
+	if _, err := q.Reserve("cart-2", 2, until, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Allocate(line("o-3", 3), t0); !errors.Is(err, ErrOutOfStock) {
+		t.Fatal(err)
+	}
+	if _, err := q.AllocateFromCart(line("o-2", 9), "cart-2", t0); !errors.Is(err, ErrOutOfStock) {
+		t.Fatalf("o-2: %v, want out of stock", err)
+	}
+	if i := q.allocationOf("o-3"); i < 0 || len(q.Backorders) != 1 || q.Backorders[0].OrderID != "o-2" {
+		t.Errorf("allocations %+v waiting %+v; want o-3 allocated, o-2 waiting", q.Allocations, q.Backorders)
 	}
 }
 

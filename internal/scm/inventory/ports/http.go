@@ -174,16 +174,17 @@ func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
 
 func (h HTTP) getAllocations(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("orderId")
-	lines, err := h.App.AllocationsOf(r.Context(), id)
+	lines, waiting, err := h.App.OrderLines(r.Context(), id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if len(lines) == 0 {
-		h.fail(w, r, web.NewProblem(http.StatusNotFound, "no allocations for order "+id))
+	if len(lines) == 0 && len(waiting) == 0 {
+		h.fail(w, r, web.NewProblem(http.StatusNotFound, "no allocations or backorders for order "+id))
 		return
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"orderId": id, "lines": lines})
+	web.JSON(w, http.StatusOK, map[string]any{"orderId": id, "lines": lines, "backorders": waiting,
+		"backordered": len(waiting) > 0})
 }
 
 var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)

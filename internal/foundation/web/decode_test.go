@@ -1,0 +1,71 @@
+package web
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+type decodeLine struct {
+	SKU string `json:"sku"`
+	Qty int    `json:"qty"`
+}
+
+type decodeBase struct {
+	CustomerID string `json:"customerId"`
+}
+
+type decodeOrder struct {
+	decodeBase
+	Lines   []decodeLine          `json:"lines"`
+	ByName  map[string]decodeLine `json:"byName"`
+	At      *time.Time            `json:"at"`
+	Ignored string                `json:"-"`
+	Plain   string
+}
+
+func TestDecodeBytesIsStrict(t *testing.T) {
+	cases := []struct {
+		name   string
+		body   string
+		status int    // 0: decodes
+		detail string // part of the problem's detail
+	}{
+		{"exact names", `{"customerId":"c","lines":[{"sku":"A","qty":1}],"byName":{"x":{"sku":"B","qty":2}},"at":null,"Plain":"p"}`, 0, ""},
+		{"empty object", `{}`, 0, ""},
+		{"top-level case", `{"customerid":"c"}`, 400, `unknown field "customerid" (field names are case-sensitive: did you mean "customerId"?)`},
+		{"nested in a slice", `{"lines":[{"sku":"A","qty":1},{"SKU":"B","qty":1}]}`, 400, `unknown field "lines[1].SKU"`},
+		{"nested in a map", `{"byName":{"x":{"Qty":2}}}`, 400, `unknown field "byName.x.Qty"`},
+		{"field without a tag keeps its name", `{"plain":"p"}`, 400, `did you mean "Plain"`},
+		{"unknown field", `{"colour":"red"}`, 400, `unknown field "colour"`},
+		{"ignored field", `{"Ignored":"x"}`, 400, `unknown field`},
+		{"wrong type", `{"lines":[{"qty":"x"}]}`, 422, `lines.qty`},
+		{"trailing data", `{} {}`, 400, "after the JSON object"},
+		{"empty body", ` `, 400, "body is empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var v decodeOrder
+			err := DecodeBytes([]byte(c.body), &v)
+			var p *Problem
+			switch {
+			case c.status == 0 && err != nil:
+				t.Fatalf("got %v, want it decoded", err)
+			case c.status == 0:
+			case !errors.As(err, &p):
+				t.Fatalf("got %v, want a %d problem", err, c.status)
+			case p.Status != c.status || !strings.Contains(p.Detail, c.detail):
+				t.Errorf("got %d %q, want %d with %q", p.Status, p.Detail, c.status, c.detail)
+			}
+		})
+	}
+	var line decodeLine
+	if err := DecodeBytes([]byte(`{"sku":"A","qty":3}`), &line); err != nil || line != (decodeLine{"A", 3}) {
+		t.Errorf("plain struct: %+v %v", line, err)
+	}
+	var m map[string]any
+	if err := DecodeBytes([]byte(`{"Anything":1}`), &m); err != nil {
+		t.Errorf("a map takes any key: %v", err)
+	}
+}
