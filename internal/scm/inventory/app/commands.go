@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
@@ -25,7 +27,7 @@ func (a *App) AddBatch(ctx context.Context, cmd AddBatch) (domain.Batch, error) 
 	}
 	err = a.run(ctx, func(ctx context.Context, u *unit) error {
 		if _, err := a.products.SKUOfBatch(ctx, u.tx, b.Ref); err == nil {
-			return domain.ErrDuplicateBatch
+			return fmt.Errorf("batch %s: %w", b.Ref, domain.ErrDuplicateBatch)
 		}
 		return a.change(ctx, u, b.SKU, adapters.Scope{}, func(p *domain.Product) error { return p.AddBatch(b, a.now()) })
 	})
@@ -48,18 +50,35 @@ type Allocation struct {
 // ErrUnknownSKU reports a SKU without stock records.
 var ErrUnknownSKU = errors.New("unknown SKU")
 
+func unknownSKU(sku string) error { return fmt.Errorf("%w %s", ErrUnknownSKU, sku) }
+
+// checkLine validates an order line's fields, naming the first that is wrong.
+func checkLine(orderID, sku string, qty int) error {
+	switch {
+	case strings.TrimSpace(orderID) == "":
+		return invalid("order id: required")
+	case len(orderID) > 128:
+		return invalid("order id: %d characters, at most 128", len(orderID))
+	case sku == "":
+		return invalid("sku: required")
+	case qty <= 0 || qty > domain.MaxBatchQty:
+		return invalid("qty %d: must be between 1 and %d", qty, domain.MaxBatchQty)
+	}
+	return nil
+}
+
 // Allocate allocates a line of a SKU that has stock records. Out of stock
 // is an outcome (the line is backordered), not an error.
 func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
-	if cmd.OrderID == "" || len(cmd.OrderID) > 128 || cmd.Qty <= 0 || cmd.Qty > domain.MaxBatchQty {
-		return Allocation{}, invalid("allocate: want an orderid and a qty from 1 to %d", domain.MaxBatchQty)
+	if err := checkLine(cmd.OrderID, cmd.SKU, cmd.Qty); err != nil {
+		return Allocation{}, err
 	}
 	var out Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		out = Allocation{}
 		return a.change(ctx, u, cmd.SKU, adapters.Scope{Orders: []string{cmd.OrderID}}, func(p *domain.Product) error {
 			if len(p.Batches) == 0 {
-				return ErrUnknownSKU
+				return unknownSKU(cmd.SKU)
 			}
 			ref, err := p.Allocate(domain.Line{OrderID: cmd.OrderID, SKU: cmd.SKU, Qty: cmd.Qty}, a.now())
 			// A line of the book's API belongs to no fulfilment order: no
@@ -94,11 +113,14 @@ func (a *App) ChangeBatchQuantity(ctx context.Context, ref string, qty int) erro
 
 // Reserve holds stock of a SKU for a cart until the reservation expires.
 func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.Allocation, error) {
+	if sku == "" {
+		return domain.Allocation{}, invalid("sku: required")
+	}
 	var out domain.Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
 			if len(p.Batches) == 0 {
-				return ErrUnknownSKU
+				return unknownSKU(sku)
 			}
 			var err error
 			out, err = p.Reserve(cartID, qty, a.now().Add(a.ReservationTTL), a.now())

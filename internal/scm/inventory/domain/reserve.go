@@ -10,8 +10,11 @@ import (
 // not available to others. Without room it changes nothing and returns
 // ErrOutOfStock.
 func (p *Product) Reserve(cartID string, qty int, until, now time.Time) (Allocation, error) {
-	if cartID == "" || qty <= 0 || qty > MaxBatchQty {
-		return Allocation{}, fmt.Errorf("%w: reserve %d of %s for cart %q", ErrInvalid, qty, p.SKU, cartID)
+	switch {
+	case cartID == "":
+		return Allocation{}, fmt.Errorf("%w: cart id: required", ErrInvalid)
+	case qty <= 0 || qty > MaxBatchQty:
+		return Allocation{}, fmt.Errorf("%w: qty %d: must be between 1 and %d", ErrInvalid, qty, MaxBatchQty)
 	}
 	var old *Allocation
 	if i := p.holdOf(cartID); i >= 0 {
@@ -23,7 +26,7 @@ func (p *Product) Reserve(cartID string, qty int, until, now time.Time) (Allocat
 		if old != nil {
 			p.hold(*old) // nothing changes
 		}
-		return Allocation{}, ErrOutOfStock
+		return Allocation{}, fmt.Errorf("%w: %d of %s wanted, %d available", ErrOutOfStock, qty, p.SKU, p.Available())
 	}
 	if old != nil {
 		p.record(ReservationReleased{Allocation: *old, Reason: "replaced"})

@@ -33,13 +33,17 @@ func (h HTTP) reserve(w http.ResponseWriter, r *http.Request) {
 	}
 	var req struct {
 		SKU string `json:"sku"`
-		Qty int    `json:"qty"`
+		Qty *int   `json:"qty"`
 	}
 	if err := web.Decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := h.App.Reserve(r.Context(), cart, req.SKU, req.Qty)
+	if req.Qty == nil {
+		h.fail(w, r, web.Invalid(web.FieldError{Field: "qty", Reason: "required"}))
+		return
+	}
+	a, err := h.App.Reserve(r.Context(), cart, req.SKU, *req.Qty)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -44,8 +44,8 @@ func (h HTTP) cosmicFail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
-	var req app.AddBatch
-	if err := web.Decode(w, r, &req); err != nil {
+	req, err := decodeBatch(w, r)
+	if err != nil {
 		h.cosmicFail(w, r, err)
 		return
 	}
@@ -57,12 +57,20 @@ func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) cosmicAllocate(w http.ResponseWriter, r *http.Request) {
-	var req app.Allocate
+	var req struct {
+		OrderID string `json:"orderid"`
+		SKU     string `json:"sku"`
+		Qty     *int   `json:"qty"`
+	}
 	if err := web.Decode(w, r, &req); err != nil {
 		h.cosmicFail(w, r, err)
 		return
 	}
-	_, err := h.App.Allocate(r.Context(), req)
+	if req.Qty == nil {
+		h.cosmicFail(w, r, web.Invalid(web.FieldError{Field: "qty", Reason: "required"}))
+		return
+	}
+	_, err := h.App.Allocate(r.Context(), app.Allocate{OrderID: req.OrderID, SKU: req.SKU, Qty: *req.Qty})
 	if errors.Is(err, app.ErrUnknownSKU) {
 		p := web.NewProblem(http.StatusBadRequest, fmt.Sprintf("Invalid sku %s", req.SKU))
 		p.Message = p.Detail

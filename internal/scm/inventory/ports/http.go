@@ -59,9 +59,39 @@ func views(bs []domain.Batch) []batchView {
 	return out
 }
 
-func (h HTTP) addBatch(w http.ResponseWriter, r *http.Request) {
-	var req app.AddBatch
+// batchRequest is the body that adds a batch (both APIs): qty is a
+// pointer so that a missing one is told from a zero.
+type batchRequest struct {
+	Ref string  `json:"ref"`
+	SKU string  `json:"sku"`
+	Qty *int    `json:"qty"`
+	ETA *string `json:"eta"`
+}
+
+// decodeBatch reads an add-batch body; a missing field is named.
+func decodeBatch(w http.ResponseWriter, r *http.Request) (app.AddBatch, error) {
+	var req batchRequest
 	if err := web.Decode(w, r, &req); err != nil {
+		return app.AddBatch{}, err
+	}
+	var missing web.Fields
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"ref", req.Ref != ""}, {"sku", req.SKU != ""}, {"qty", req.Qty != nil}} {
+		if !f.set {
+			missing.Add(f.name, "required")
+		}
+	}
+	if err := missing.Err(); err != nil {
+		return app.AddBatch{}, err
+	}
+	return app.AddBatch{Ref: req.Ref, SKU: req.SKU, Qty: *req.Qty, ETA: req.ETA}, nil
+}
+
+func (h HTTP) addBatch(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeBatch(w, r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -157,18 +187,22 @@ func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		OrderID string `json:"orderId"`
 		SKU     string `json:"sku"`
-		Qty     int    `json:"qty"`
+		Qty     *int   `json:"qty"`
 	}
 	if err := web.Decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.App.Allocate(r.Context(), app.Allocate{OrderID: req.OrderID, SKU: req.SKU, Qty: req.Qty})
+	if req.Qty == nil {
+		h.fail(w, r, web.Invalid(web.FieldError{Field: "qty", Reason: "required"}))
+		return
+	}
+	out, err := h.App.Allocate(r.Context(), app.Allocate{OrderID: req.OrderID, SKU: req.SKU, Qty: *req.Qty})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusCreated, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": req.Qty,
+	web.JSON(w, http.StatusCreated, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": *req.Qty,
 		"batchRef": out.BatchRef, "backordered": out.Backordered})
 }
 
@@ -202,7 +236,7 @@ func mapError(err error) *web.Problem {
 	case errors.Is(err, domain.ErrDuplicateBatch):
 		return web.NewProblem(http.StatusConflict, err.Error())
 	case errors.Is(err, domain.ErrOutOfStock):
-		return web.NewProblem(http.StatusConflict, "out of stock: "+err.Error())
+		return web.NewProblem(http.StatusConflict, err.Error())
 	case errors.Is(err, adapters.ErrNotFound), errors.Is(err, domain.ErrUnknownBatch):
 		return web.NewProblem(http.StatusNotFound, err.Error())
 	}
