@@ -94,3 +94,56 @@ func TestReceiptsAddOrGrowBatches(t *testing.T) {
 		t.Errorf("batch qty %d after a refused receipt, want 10", b.Qty)
 	}
 }
+
+// TestInventoryErrorsNameTheProblem: each refused inventory request says
+// which field or value is wrong (the book's paths in "message" as well),
+// and changes nothing.
+func TestInventoryErrorsNameTheProblem(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.call("POST", "/v1/batches", `{"ref":"b-1","sku":"TOFU","qty":5,"eta":null}`, 201, nil)
+	var before struct{ Version int64 }
+	h.call("GET", "/v1/products/TOFU", "", 200, &before)
+	long := strings.Repeat("o", 129)
+	cases := []struct {
+		method, path, body string
+		want               int
+		detail             string
+	}{
+		{"POST", "/add_batch", `{"ref":"b-1","sku":"TOFU","qty":5,"eta":null}`, 400, "batch b-1: batch already exists"},
+		{"POST", "/add_batch", `{"ref":"b-2","sku":"TOFU","eta":null}`, 400, "qty: required"},
+		{"POST", "/add_batch", `{"sku":"TOFU","qty":1}`, 400, "ref: required"},
+		{"POST", "/add_batch", `{"ref":"b-2","sku":"TOFU","qty":1,"eta":"soon"}`, 400, `eta "soon"`},
+		{"POST", "/allocate", `{"orderid":"  ","sku":"TOFU","qty":1}`, 400, "order id: required"},
+		{"POST", "/allocate", `{"orderid":"` + long + `","sku":"TOFU","qty":1}`, 400, "order id: 129 characters, at most 128"},
+		{"POST", "/allocate", `{"orderid":"o-1","qty":1}`, 400, "sku: required"},
+		{"POST", "/allocate", `{"orderid":"o-1","sku":"TOFU"}`, 400, "qty: required"},
+		{"POST", "/allocate", `{"orderid":"o-1","sku":"TOFU","qty":0}`, 400, "qty 0: must be between 1 and"},
+		{"POST", "/allocate", `{"orderId":"o-1","sku":"TOFU","qty":1}`, 400, `did you mean "orderid"?`},
+		{"POST", "/v1/batches", `{"ref":"b-1","sku":"TOFU","qty":5,"eta":null}`, 409, "batch b-1: batch already exists"},
+		{"POST", "/v1/allocations", `{"orderId":"o-1","sku":"NOPE","qty":1}`, 422, "unknown SKU NOPE"},
+		{"POST", "/v1/allocations", `{"orderId":"o-1","qty":1}`, 422, "sku: required"},
+		{"POST", "/v1/allocations", `{"orderid":"o-1","sku":"TOFU","qty":1}`, 400, `did you mean "orderId"?`},
+		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":0}`, 422, "qty 0: must be between 1 and"},
+		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU"}`, 422, "qty: required"},
+		{"POST", "/v1/carts/k-1/items", `{"qty":1}`, 422, "sku: required"},
+		{"POST", "/v1/carts/k-1/items", `{"sku":"NOPE","qty":1}`, 422, "unknown SKU NOPE"},
+		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":6}`, 409, "out of stock: 6 of TOFU wanted, 5 available"},
+	}
+	for _, c := range cases {
+		code, body := h.do(c.method, c.path, c.body)
+		var p struct {
+			Status          int
+			Detail, Message string
+		}
+		_ = json.Unmarshal([]byte(body), &p)
+		book := !strings.HasPrefix(c.path, "/v1/")
+		if code != c.want || p.Status != c.want || !strings.Contains(p.Detail, c.detail) || (book && p.Message != p.Detail) {
+			t.Errorf("%s %s %s: %d %s, want %d naming %q", c.method, c.path, c.body, code, body, c.want, c.detail)
+		}
+	}
+	var after struct{ Version int64 }
+	h.call("GET", "/v1/products/TOFU", "", 200, &after)
+	if after.Version != before.Version {
+		t.Errorf("refused requests moved the product from version %d to %d", before.Version, after.Version)
+	}
+}
