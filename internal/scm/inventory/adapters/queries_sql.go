@@ -130,6 +130,23 @@ func (Products) CartOf(ctx context.Context, q event.Querier, cartID string) ([]R
 	return out, rows.Err()
 }
 
+// NextExpiry is when the first reservation still held expires (ok false:
+// none is held).
+func (Products) NextExpiry(ctx context.Context, q event.Querier) (time.Time, bool, error) {
+	var next sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT MIN(hold_until) FROM scm_allocations WHERE cart_id <> ''`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next expiry: %w", err)
+	}
+	if !next.Valid || next.String == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := parseTS(next.String)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next expiry: %w", err)
+	}
+	return t, true, nil
+}
+
 // ExpiringSKUs lists SKUs with reservations due at now.
 func (Products) ExpiringSKUs(ctx context.Context, q event.Querier, now time.Time) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT DISTINCT item_code FROM scm_allocations

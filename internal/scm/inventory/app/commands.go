@@ -165,20 +165,48 @@ func (a *App) ExpireReservations(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// RunExpiry expires reservations every interval until ctx ends.
+// RunExpiry releases reservations as they expire until ctx ends: it wakes
+// at the first reservation's expiry, and at least every interval (which
+// also bounds the wait after a failed pass).
 func (a *App) RunExpiry(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if n, err := a.ExpireReservations(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("expire reservations", "err", err)
-		} else if n > 0 {
-			a.log.Info("reservations expired", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		wait := interval
+		if n, err := a.ExpireReservations(ctx); err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("expire reservations", "err", err)
+			}
+		} else {
+			if n > 0 {
+				a.log.Info("reservations expired", "count", n)
+			}
+			wait = a.untilNextExpiry(ctx, interval)
+		}
+		t.Reset(wait)
 	}
+}
+
+// minExpiryWait keeps reservations due in the same instant in one pass.
+const minExpiryWait = 5 * time.Millisecond
+
+// untilNextExpiry is how long to wait for the next reservation to expire,
+// at most interval.
+func (a *App) untilNextExpiry(ctx context.Context, interval time.Duration) time.Duration {
+	next, ok, err := a.products.NextExpiry(ctx, a.store.Read())
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("next reservation expiry", "err", err)
+		}
+		return interval
+	}
+	if !ok {
+		return interval
+	}
+	return min(interval, max(next.Sub(a.now()), minExpiryWait))
 }
