@@ -68,28 +68,6 @@ func NewBatch(ref, sku string, qty int, eta *string, at time.Time) (Batch, error
 	return b, nil
 }
 
-// etaLayouts are the forms ParseETA takes: what Python's
-// datetime.fromisoformat reads (the book's API parses eta with it), a date
-// or a date and time, with or without seconds, fraction and offset.
-var etaLayouts = []string{time.DateOnly, "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00",
-	"2006-01-02T15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15"}
-
-// ParseETA accepts an ISO date, or an ISO date and time (separated by T or
-// a space), and returns the date as written, as the book's API does
-// (fromisoformat(eta).date()).
-func ParseETA(s string) (string, error) {
-	v := s
-	if len(v) > 10 && v[10] == ' ' {
-		v = v[:10] + "T" + v[11:]
-	}
-	for _, layout := range etaLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.Format(time.DateOnly), nil
-		}
-	}
-	return "", fmt.Errorf("%w: eta %q: want an ISO date like 2026-12-24 (or an ISO date and time), or null", ErrInvalid, s)
-}
-
 // preferred sorts batches in allocation preference: warehouse stock first,
 // then the earliest ETA, then the oldest batch.
 func preferred(bs []Batch) {
