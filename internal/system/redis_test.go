@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -284,5 +285,26 @@ func TestRedisURLIsValidatedAndMasked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--redis-url") || strings.Contains(err.Error(), "secret") {
 			t.Errorf("--redis-url %q: %v, want an error naming the flag, without the password", bad, err)
 		}
+	}
+}
+
+// TestReadyzReportsRedisWithoutFailing: Redis away is reported as degraded
+// in /readyz, and the system stays ready (its API does not need Redis).
+func TestReadyzReportsRedisWithoutFailing(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close() // nothing listens there now
+	e := testenv.Start(t, func(c *system.Config) { c.RedisURL = "redis://" + addr + "/0" })
+	var ready struct {
+		Ready  bool
+		Checks map[string]string
+	}
+	e.JSON("GET", "/readyz", "", 200, &ready)
+	if !ready.Ready || !strings.HasPrefix(ready.Checks["redis"], "degraded") {
+		t.Errorf("readyz %+v, want ready with redis degraded", ready)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/banchan/banchan/internal/ordering"
 	"github.com/banchan/banchan/internal/sales"
 	"github.com/banchan/banchan/internal/scm"
+	"github.com/banchan/banchan/internal/scm/inventory/redischan"
 	"github.com/banchan/banchan/internal/scmadapter"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -246,6 +247,15 @@ func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
 	for name, c := range s.consumers {
 		if !c.Running() {
 			fail("subscriptions", fmt.Errorf("%s not running", name))
+		}
+	}
+	if s.redis != nil {
+		// Reported, not required: the API serves without Redis, the
+		// line_allocated messages wait in the outbox and the subscriber
+		// reconnects on its own.
+		checks["redis"] = "ok"
+		if !s.redis.sub.Stats().Subscribed {
+			checks["redis"] = "degraded: not subscribed to " + redischan.ChangeBatchQuantityChannel + " (reconnecting)"
 		}
 	}
 	status := http.StatusOK
