@@ -48,7 +48,7 @@ func DecodeBytes(body []byte, v any) error {
 		return NewProblem(http.StatusBadRequest, "body has data after the JSON object")
 	}
 	if t := reflect.TypeOf(v); t != nil {
-		return checkFieldNames(body, t, "")
+		return checkKeys(body, t)
 	}
 	return nil
 }

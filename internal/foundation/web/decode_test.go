@@ -34,6 +34,9 @@ func TestDecodeBytesIsStrict(t *testing.T) {
 	}{
 		{"exact names", `{"customerId":"c","lines":[{"sku":"A","qty":1}],"byName":{"x":{"sku":"B","qty":2}},"at":null,"Plain":"p"}`, 0, ""},
 		{"empty object", `{}`, 0, ""},
+		{"escaped key spelt right", `{"customer\u0049d":"c","lines":[{"sku":"a \"quoted\": value","qty":1}]}`, 0, ""},
+		{"escaped key spelt wrong", `{"customer\u0069d":"c"}`, 400, `did you mean "customerId"?`},
+		{"a field name of another level", `{"lines":[{"customerId":"c"}]}`, 400, `unknown field "customerId"`},
 		{"top-level case", `{"customerid":"c"}`, 400, `unknown field "customerid" (field names are case-sensitive: did you mean "customerId"?)`},
 		{"nested in a slice", `{"lines":[{"sku":"A","qty":1},{"SKU":"B","qty":1}]}`, 400, `unknown field "lines[1].SKU"`},
 		{"nested in a map", `{"byName":{"x":{"Qty":2}}}`, 400, `unknown field "byName.x.Qty"`},
@@ -67,5 +70,22 @@ func TestDecodeBytesIsStrict(t *testing.T) {
 	var m map[string]any
 	if err := DecodeBytes([]byte(`{"Anything":1}`), &m); err != nil {
 		t.Errorf("a map takes any key: %v", err)
+	}
+}
+
+// BenchmarkDecodeBytes: the strict decoding of a small request body (the
+// book's allocate), field-name check included.
+func BenchmarkDecodeBytes(b *testing.B) {
+	body := []byte(`{"orderid":"bench-order-12345","sku":"BENCH-45","qty":1}`)
+	var v struct {
+		OrderID string `json:"orderid"`
+		SKU     string `json:"sku"`
+		Qty     *int   `json:"qty"`
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := DecodeBytes(body, &v); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -19,7 +19,78 @@ import (
 // exact name and the type of its value.
 type jsonFields map[string]reflect.Type
 
-var fieldCache sync.Map // reflect.Type → jsonFields
+var (
+	fieldCache sync.Map // reflect.Type → jsonFields
+	namesCache sync.Map // reflect.Type → map[string]bool
+)
+
+// checkKeys is checkFieldNames with a fast path: a body whose every object
+// key is spelt as some field of the types under t, as nearly every request
+// is, needs no walk by type. A key spelt otherwise (a misspelling, a map's
+// key, an escaped key) takes the full check, which names the field. (The
+// fast path lets through a key that is a field's exact name at another
+// depth and another field's name in other case at its own, as "id" beside
+// "ID": no request type here has such a pair.)
+func checkKeys(body []byte, t reflect.Type) error {
+	if keysKnown(body, allNames(t)) {
+		return nil
+	}
+	return checkFieldNames(body, t, "")
+}
+
+// allNames is every field name of the struct types reachable from t.
+func allNames(t reflect.Type) map[string]bool {
+	if n, ok := namesCache.Load(t); ok {
+		return n.(map[string]bool)
+	}
+	names := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for name, ft := range fieldsOf(t) {
+			names[name] = true
+			walk(ft)
+		}
+	}
+	walk(t)
+	namesCache.Store(t, names)
+	return names
+}
+
+// keysKnown scans valid JSON for object keys (a string followed by a
+// colon) and reports whether each is in names; an escaped key reports
+// false.
+func keysKnown(data []byte, names map[string]bool) bool {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '"' {
+			continue
+		}
+		start := i + 1
+		escaped := false
+		for i = start; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				escaped = true
+				i++
+			}
+		}
+		end := i
+		j := end + 1
+		for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j++
+		}
+		if j < len(data) && data[j] == ':' && (escaped || !names[string(data[start:end])]) {
+			return false
+		}
+	}
+	return true
+}
 
 func fieldsOf(t reflect.Type) jsonFields {
 	if f, ok := fieldCache.Load(t); ok {
