@@ -30,7 +30,7 @@ var (
 // key, an escaped key) takes the full check, which names the field. (The
 // fast path lets through a key that is a field's exact name at another
 // depth and another field's name in other case at its own, as "id" beside
-// "ID": no request type here has such a pair.)
+// "ID" in a nested type: a trade for the common case.)
 func checkKeys(body []byte, t reflect.Type) error {
 	if keysKnown(body, allNames(t)) {
 		return nil
