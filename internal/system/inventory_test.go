@@ -71,29 +71,30 @@ func TestLoweringABatchReallocatesOrBackorders(t *testing.T) {
 		e.JSON("POST", "/v1/allocations", fmt.Sprintf(`{"orderId":"o-%d","sku":"KIMCHI-500G","qty":%d}`, i, q), 201, nil)
 	}
 	// b-1 now holds the order (4), o-0 (2), o-1 (2). Down to 4: o-1 and o-0
-	// go, most recent first; o-1 moves to b-ship, o-0 no longer fits and waits.
+	// come out, most recent first, and go back oldest first: o-0 moves to
+	// b-ship, o-1 no longer fits and waits.
 	var b struct{ Allocated, Available int }
 	e.JSON("PATCH", "/v1/batches/b-1", `{"qty":4}`, 200, &b)
 	if b.Allocated != 4 || b.Available != 0 {
 		t.Errorf("b-1 after the change: %+v", b)
 	}
-	var o1 struct {
+	var o0 struct {
 		Lines []struct{ BatchRef string }
 	}
-	e.JSON("GET", "/v1/allocations/o-1", "", 200, &o1)
-	if len(o1.Lines) != 1 || o1.Lines[0].BatchRef != "b-ship" {
-		t.Errorf("o-1 reallocated to %+v, want b-ship", o1)
+	e.JSON("GET", "/v1/allocations/o-0", "", 200, &o0)
+	if len(o0.Lines) != 1 || o0.Lines[0].BatchRef != "b-ship" {
+		t.Errorf("o-0 reallocated to %+v, want b-ship", o0)
 	}
 	var p struct {
 		Version    int64
 		Backorders []struct{ OrderID string }
 	}
 	e.JSON("GET", "/v1/products/KIMCHI-500G", "", 200, &p)
-	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-0" {
-		t.Errorf("backorders %+v, want o-0 waiting", p.Backorders)
+	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-1" {
+		t.Errorf("backorders %+v, want o-1 waiting", p.Backorders)
 	}
 	// The waiting order says so.
-	var o0 struct {
+	var o1 struct {
 		Lines      []struct{ BatchRef string }
 		Backorders []struct {
 			SKU   string
@@ -102,10 +103,10 @@ func TestLoweringABatchReallocatesOrBackorders(t *testing.T) {
 		}
 		Backordered bool
 	}
-	e.JSON("GET", "/v1/allocations/o-0", "", 200, &o0)
-	if !o0.Backordered || len(o0.Lines) != 0 || len(o0.Backorders) != 1 || o0.Backorders[0].SKU != "KIMCHI-500G" ||
-		o0.Backorders[0].Qty != 2 || o0.Backorders[0].Since.IsZero() {
-		t.Errorf("o-0: %+v, want its line waiting", o0)
+	e.JSON("GET", "/v1/allocations/o-1", "", 200, &o1)
+	if !o1.Backordered || len(o1.Lines) != 0 || len(o1.Backorders) != 1 || o1.Backorders[0].SKU != "KIMCHI-500G" ||
+		o1.Backorders[0].Qty != 2 || o1.Backorders[0].Since.IsZero() {
+		t.Errorf("o-1: %+v, want its line waiting", o1)
 	}
 	if code, body := e.Do("GET", "/v1/allocations/o-none", "", nil); code != 404 {
 		t.Errorf("unknown order: %d %s, want 404", code, body)

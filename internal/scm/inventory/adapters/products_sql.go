@@ -244,9 +244,11 @@ func apply(ctx context.Context, tx event.Tx, sku string, e domain.Event, now tim
 		err = insertAllocation(ctx, tx, e.Allocation, now)
 	case domain.Deallocated:
 		_, err = tx.ExecContext(ctx, `DELETE FROM scm_allocations WHERE order_id = ? AND item_code = ?`, e.Allocation.OrderID, sku)
-	case domain.ReservationMoved:
-		_, err = tx.ExecContext(ctx, `UPDATE scm_allocations SET batch_ref = ? WHERE order_id = ? AND item_code = ?`,
-			e.Allocation.BatchRef, holdKey(e.Allocation.CartID), sku)
+	case domain.ReservationDisplaced:
+		_, err = tx.ExecContext(ctx, `DELETE FROM scm_allocations WHERE order_id = ? AND item_code = ?`,
+			holdKey(e.Allocation.CartID), sku)
+	case domain.ReservationMoved: // displaced before, in this transaction
+		err = insertAllocation(ctx, tx, e.Allocation, now)
 	case domain.ReservationReleased:
 		_, err = tx.ExecContext(ctx, `DELETE FROM scm_allocations WHERE order_id = ? AND item_code = ?`,
 			holdKey(e.Allocation.CartID), sku)

@@ -138,12 +138,19 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 	if err := a.stockChanged(ctx, u, p); err != nil {
 		return err
 	}
+	var taken []domain.Allocation
 	for _, e := range p.Events {
-		if d, ok := e.(domain.Deallocated); ok && !d.Final {
-			if err := bus.Publish(ctx, a.bus, u.tx, reallocateLine{line: d.Allocation, unit: u}); err != nil {
-				return err
+		switch e := e.(type) {
+		case domain.Deallocated:
+			if !e.Final {
+				taken = append(taken, e.Allocation)
 			}
+		case domain.ReservationDisplaced:
+			taken = append(taken, e.Allocation)
 		}
+	}
+	if len(taken) > 0 {
+		return bus.Publish(ctx, a.bus, u.tx, reallocateLines{sku: p.SKU, taken: taken, unit: u})
 	}
 	return nil
 }
@@ -176,20 +183,26 @@ func (a *App) stockLevel(ctx context.Context, tx event.Tx, m messages.StockLevel
 	return nil
 }
 
-// reallocateLine asks for a deallocated line to be allocated again; it
-// carries the allocation it lost, whose place among the lines it keeps.
-type reallocateLine struct {
-	line domain.Allocation
-	unit *unit
+// reallocateLines asks for the lines and holds a quantity change took out
+// of a batch to be placed again; each carries the allocation it lost,
+// whose place among the product's lines it keeps.
+type reallocateLines struct {
+	sku   string
+	taken []domain.Allocation
+	unit  *unit
 }
 
-func (a *App) reallocate(ctx context.Context, _ event.Tx, m reallocateLine) error {
-	return a.change(ctx, m.unit, m.line.SKU, adapters.Scope{Orders: []string{m.line.OrderID}}, func(p *domain.Product) error {
-		_, err := p.Reallocate(m.line, a.now())
-		if errors.Is(err, domain.ErrOutOfStock) {
-			return nil // backordered; allocated when stock arrives
+func (a *App) reallocate(ctx context.Context, _ event.Tx, m reallocateLines) error {
+	var scope adapters.Scope
+	for _, t := range m.taken {
+		if t.Reservation() {
+			scope.Carts = append(scope.Carts, t.CartID)
+		} else {
+			scope.Orders = append(scope.Orders, t.OrderID)
 		}
-		return err
+	}
+	return a.change(ctx, m.unit, m.sku, scope, func(p *domain.Product) error {
+		return p.Reallocate(m.taken, a.now())
 	})
 }
 

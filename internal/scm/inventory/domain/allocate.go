@@ -52,6 +52,9 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 	if i := p.allocationOf(l.OrderID); i >= 0 {
 		return p.Allocations[i].BatchRef, nil
 	}
+	if p.backorderOf(l.OrderID) >= 0 {
+		return "", ErrOutOfStock // waiting already; the cart keeps its hold
+	}
 	i := p.holdOf(cartID)
 	if cartID == "" || i < 0 {
 		return p.Allocate(l, now)
@@ -73,25 +76,67 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 	return a.BatchRef, nil
 }
 
-// Reallocate allocates a line that a quantity change took out of its
-// batch (a, as the Deallocated event gave it). The line keeps its age: it
-// is backordered, when no batch can take it, ahead of younger lines.
-func (p *Product) Reallocate(a Allocation, now time.Time) (string, error) {
-	l := a.Line
-	if err := p.checkLine(l); err != nil {
-		return "", err
+// Reallocate places again what a quantity change took out of a batch
+// (the Deallocated lines and ReservationDisplaced holds it recorded),
+// together with the waiting lines: oldest first (lowest Seq; each keeps
+// its own), each in the preferred batch with room. A line that fits
+// nowhere waits, in its place; a hold that fits nowhere is released.
+// What is already placed again (a repeated message) is skipped.
+func (p *Product) Reallocate(taken []Allocation, now time.Time) error {
+	type candidate struct {
+		a       Allocation
+		waiting bool // one of p.Backorders
 	}
-	if i := p.allocationOf(l.OrderID); i >= 0 {
-		return p.Allocations[i].BatchRef, nil
+	var queue []candidate
+	for _, a := range taken {
+		if a.Reservation() {
+			if p.holdOf(a.CartID) >= 0 {
+				continue
+			}
+		} else {
+			if err := p.checkLine(a.Line); err != nil {
+				return err
+			}
+			if p.allocationOf(a.OrderID) >= 0 || p.backorderOf(a.OrderID) >= 0 {
+				continue
+			}
+		}
+		if a.Seq <= 0 || a.Seq >= p.NextSeq {
+			a.Seq = p.seq()
+		}
+		queue = append(queue, candidate{a: a})
 	}
-	if p.backorderOf(l.OrderID) >= 0 {
-		return "", ErrOutOfStock
+	for _, bo := range p.Backorders {
+		queue = append(queue, candidate{a: Allocation{Line: bo.Line, Seq: bo.Seq}, waiting: true})
 	}
-	seq := a.Seq
-	if seq <= 0 || seq >= p.NextSeq {
-		seq = p.seq()
+	slices.SortStableFunc(queue, func(x, y candidate) int { return cmp.Compare(x.a.Seq, y.a.Seq) })
+	for _, c := range queue {
+		a := c.a
+		b := p.choose(a.Qty)
+		switch {
+		case c.waiting && b != nil:
+			p.Backorders = slices.DeleteFunc(p.Backorders, func(bo Backorder) bool { return bo.OrderID == a.OrderID })
+			a.BatchRef = b.Ref
+			p.hold(a)
+			p.record(Allocated{Allocation: a, FromBackorder: true})
+		case c.waiting:
+		case a.Reservation() && b != nil:
+			from := a.BatchRef
+			a.BatchRef = b.Ref
+			p.hold(a)
+			p.record(ReservationMoved{Allocation: a, From: from})
+		case a.Reservation():
+			p.record(ReservationReleased{Allocation: a, Reason: "stock reduced"})
+		case b != nil:
+			a.BatchRef = b.Ref
+			p.hold(a)
+			p.record(Allocated{Allocation: a, Reallocation: true})
+		default:
+			p.record(OutOfStock{Line: a.Line})
+			p.backorder(Backorder{Line: a.Line, Seq: a.Seq, Since: now})
+		}
 	}
-	return p.allocate(l, seq, now, true)
+	return nil
 }
 
 // AddBatch adds stock and allocates waiting lines to it, oldest first.
@@ -111,9 +156,11 @@ func (p *Product) AddBatch(b Batch, now time.Time) error {
 
 // ChangeBatchQuantity sets a batch's quantity (damage, a count
 // correction). When the batch no longer holds what is allocated to it,
-// lines are taken out, most recent first, until it fits; each is recorded
-// as Deallocated for the application to reallocate. When it grows, waiting
-// lines are allocated.
+// lines and cart holds are taken out, most recent first, until it fits:
+// lines recorded as Deallocated, holds as ReservationDisplaced, for the
+// application to place again with Reallocate (oldest first, with the
+// waiting lines). When nothing had to go, waiting lines are allocated to
+// what the batch has free.
 func (p *Product) ChangeBatchQuantity(ref string, qty int, now time.Time) error {
 	b := p.batch(ref)
 	if b == nil {
@@ -127,18 +174,22 @@ func (p *Product) ChangeBatchQuantity(ref string, qty int, now time.Time) error 
 	}
 	b.Qty = qty
 	p.record(BatchQuantityChanged{Ref: ref, Qty: qty})
+	taken := false
 	for p.batch(ref).Available() < 0 {
-		if !p.deallocateMostRecent(ref) {
+		if !p.takeOutMostRecent(ref) {
 			break // lines the repository did not load: cannot happen with Scope{Batch: ref}
 		}
+		taken = true
 	}
-	p.fillBackorders(now)
+	if !taken {
+		p.fillBackorders(now) // else Reallocate gives the room out, oldest first
+	}
 	return nil
 }
 
-// deallocateMostRecent takes the batch's most recent line out; it reports
-// false when no loaded line is left in the batch.
-func (p *Product) deallocateMostRecent(ref string) bool {
+// takeOutMostRecent takes the batch's most recent line or hold out; it
+// reports false when no loaded one is left in the batch.
+func (p *Product) takeOutMostRecent(ref string) bool {
 	last := -1
 	for i, a := range p.Allocations {
 		if a.BatchRef == ref && (last < 0 || a.Seq > p.Allocations[last].Seq) {
@@ -150,15 +201,7 @@ func (p *Product) deallocateMostRecent(ref string) bool {
 	}
 	a := p.unhold(last)
 	if a.Reservation() {
-		// The cart keeps its hold when another batch has room for it.
-		if b := p.choose(a.Qty); b != nil {
-			moved := a
-			moved.BatchRef = b.Ref
-			p.hold(moved)
-			p.record(ReservationMoved{Allocation: moved, From: a.BatchRef})
-			return true
-		}
-		p.record(ReservationReleased{Allocation: a, Reason: "stock reduced"})
+		p.record(ReservationDisplaced{Allocation: a})
 		return true
 	}
 	p.record(Deallocated{Allocation: a, Reason: "batch quantity changed"})

@@ -9,7 +9,7 @@ import (
 
 // ParseETA reads an eta as the book's API does (Python 3.11's
 // datetime.fromisoformat(eta).date()) and returns the date as written,
-// YYYY-MM-DD. It takes what fromisoformat takes:
+// YYYY-MM-DD. It takes the ISO 8601 forms fromisoformat takes:
 //
 //   - a date: 2026-12-24, 20261224, or an ISO week date 2026-W52-4,
 //     2026W524, 2026-W52 (its Monday);
@@ -18,8 +18,10 @@ import (
 //     after the seconds (. or ,) and an offset (Z, ±HH, ±HH:MM, ±HHMM, with
 //     seconds and a fraction too).
 //
-// Each field is checked (no 30 February, no hour 24), so what Python
-// refuses is refused here too.
+// Each field is checked (no 30 February, no hour 24). fromisoformat is
+// laxer than ISO 8601 in a few corners, which are refused here: a space
+// before the offset, a fraction of a minute or with no digits; and a digit
+// as the separator after a week date may be read differently.
 func ParseETA(s string) (string, error) {
 	d, err := parseISODate(s)
 	if err != nil {

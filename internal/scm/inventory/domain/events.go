@@ -41,8 +41,14 @@ type BackorderDropped struct{ Backorder Backorder }
 // Reserved: a cart holds stock until Allocation.Until.
 type Reserved struct{ Allocation Allocation }
 
-// ReservationMoved: a batch shrank under a cart's hold and another batch
-// took it over (Allocation.BatchRef); the hold and its expiry are unchanged.
+// ReservationDisplaced: a batch shrank under a cart's hold, which was taken
+// out to be placed again (ReservationMoved, or ReservationReleased when no
+// batch has room).
+type ReservationDisplaced struct{ Allocation Allocation }
+
+// ReservationMoved: a displaced hold found room in another batch
+// (Allocation.BatchRef; From is the batch it left); its quantity and
+// expiry are unchanged.
 type ReservationMoved struct {
 	Allocation Allocation
 	From       string
@@ -65,3 +71,4 @@ func (BackorderDropped) productEvent()     {}
 func (Reserved) productEvent()             {}
 func (ReservationReleased) productEvent()  {}
 func (ReservationMoved) productEvent()     {}
+func (ReservationDisplaced) productEvent() {}

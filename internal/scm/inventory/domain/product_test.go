@@ -129,22 +129,31 @@ func TestReallocationMovesLinesOrBackordersThem(t *testing.T) {
 			t.Fatalf("%s on %q, %v", o, ref, err)
 		}
 	}
+	p.Events = nil
 	if err := p.ChangeBatchQuantity("wh", 0, t0); err != nil {
 		t.Fatal(err)
 	}
-	var moved []string
+	var out []string
 	for _, e := range p.Events {
 		if d, ok := e.(Deallocated); ok {
-			ref, err := p.Reallocate(d.Allocation, t0)
-			moved = append(moved, fmt.Sprintf("%s:%s:%v", d.Allocation.OrderID, ref, err != nil))
+			out = append(out, d.Allocation.OrderID)
 		}
 	}
-	// o-2 (most recent) goes first and takes the shipment; o-1 no longer fits.
-	if fmt.Sprint(moved) != "[o-2:ship:false o-1::true]" {
-		t.Errorf("reallocations %v", moved)
+	if fmt.Sprint(out) != "[o-2 o-1]" {
+		t.Errorf("taken out %v, want the most recent first", out)
 	}
-	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-1" {
-		t.Errorf("backorders %+v, want o-1 waiting", p.Backorders)
+	reallocate(t, p)
+	// Placed again oldest first: o-1 takes the shipment, o-2 no longer fits.
+	if i := p.allocationOf("o-1"); i < 0 || p.Allocations[i].BatchRef != "ship" {
+		t.Errorf("allocations %+v, want o-1 on ship", p.Allocations)
+	}
+	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-2" {
+		t.Errorf("backorders %+v, want o-2 waiting", p.Backorders)
+	}
+	// A repeated reallocation message changes nothing.
+	p.Events = nil
+	if err := p.Reallocate([]Allocation{{Line: line("o-1", 2), Seq: 1}, {Line: line("o-2", 2), Seq: 2}}, t0); err != nil || len(p.Events) != 0 {
+		t.Errorf("repeat: %v, events %v", err, p.Events)
 	}
 }
 
@@ -178,22 +187,30 @@ func TestStockArrivingFillsBackordersOldestFirst(t *testing.T) {
 	}
 }
 
-// reallocate does what the application does with each Deallocated event.
+// reallocate does what the application does after a quantity change:
+// it places again what the change took out.
 func reallocate(t *testing.T, p *Product) {
 	t.Helper()
+	var taken []Allocation
 	for _, e := range p.Events {
-		if d, ok := e.(Deallocated); ok && !d.Final {
-			if _, err := p.Reallocate(d.Allocation, t0); err != nil && !errors.Is(err, ErrOutOfStock) {
-				t.Fatal(err)
+		switch e := e.(type) {
+		case Deallocated:
+			if !e.Final {
+				taken = append(taken, e.Allocation)
 			}
+		case ReservationDisplaced:
+			taken = append(taken, e.Allocation)
 		}
+	}
+	if err := p.Reallocate(taken, t0); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func TestLinesKeepTheirAgeThroughReallocation(t *testing.T) {
 	// o-1 … o-4 of 2 each in a (10); b (3) arrives later. a shrinks to 3:
-	// o-4 moves to b, o-3 and o-2 wait. When a grows by 2, o-2, the older
-	// order, gets the stock although it was deallocated last.
+	// o-4, o-3, o-2 come out (most recent first) and go back oldest first:
+	// o-2 to b, o-3 and o-4 wait, in that order.
 	p := product(t, batch("a", "", 10, 0))
 	for i := 1; i <= 4; i++ {
 		if _, err := p.Allocate(line(fmt.Sprintf("o-%d", i), 2), t0); err != nil {
@@ -212,25 +229,80 @@ func TestLinesKeepTheirAgeThroughReallocation(t *testing.T) {
 	for _, bo := range p.Backorders {
 		waiting = append(waiting, bo.OrderID)
 	}
-	if fmt.Sprint(waiting) != "[o-2 o-3]" {
-		t.Fatalf("waiting %v, want [o-2 o-3] (oldest first)", waiting)
+	if i := p.allocationOf("o-2"); i < 0 || p.Allocations[i].BatchRef != "b" || fmt.Sprint(waiting) != "[o-3 o-4]" {
+		t.Fatalf("allocations %+v, waiting %v; want o-2 on b, [o-3 o-4] waiting", p.Allocations, waiting)
 	}
+	// a grows by 2 (3 free): o-3, the older, gets them; o-4 still waits.
 	p.Events = nil
 	if err := p.ChangeBatchQuantity("a", 5, t0); err != nil {
 		t.Fatal(err)
 	}
-	if i := p.allocationOf("o-2"); i < 0 || p.Allocations[i].BatchRef != "a" || len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-3" {
-		t.Errorf("after growing a: allocations %+v, waiting %+v; want o-2 on a, o-3 waiting", p.Allocations, p.Backorders)
+	if i := p.allocationOf("o-3"); i < 0 || p.Allocations[i].BatchRef != "a" || len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-4" {
+		t.Errorf("after growing a: allocations %+v, waiting %+v; want o-3 on a, o-4 waiting", p.Allocations, p.Backorders)
 	}
-	// The most recent order gives way first, wherever its line now is: b
-	// holds o-4 (the youngest) and shrinking b takes o-4 out.
+	// a (5) holds o-1 and o-3; down to 2, o-3 comes out, finds no batch
+	// with 2 free and waits: ahead of o-4, which is younger.
 	p.Events = nil
-	if err := p.ChangeBatchQuantity("b", 1, t0); err != nil {
+	if err := p.ChangeBatchQuantity("a", 2, t0); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range p.Events {
-		if d, ok := e.(Deallocated); ok && d.Allocation.OrderID != "o-4" {
-			t.Errorf("deallocated %s, want only o-4", d.Allocation.OrderID)
+	reallocate(t, p)
+	waiting = nil
+	for _, bo := range p.Backorders {
+		waiting = append(waiting, bo.OrderID)
+	}
+	if fmt.Sprint(waiting) != "[o-3 o-4]" {
+		t.Errorf("waiting %v, want [o-3 o-4]", waiting)
+	}
+}
+
+func TestShrinkingABatchPlacesWhatItLosesOldestFirst(t *testing.T) {
+	until := t0.Add(15 * time.Minute)
+	// a (6) holds old (3), then a younger cart hold (3); b (3) comes later.
+	// a drops to 0: old, the older, gets b; the hold has nowhere to go.
+	p := product(t, batch("a", "", 6, 0))
+	if _, err := p.Allocate(line("old", 3), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Reserve("cart-1", 3, until, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddBatch(batch("b", "2026-12-24", 3, time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	p.Events = nil
+	if err := p.ChangeBatchQuantity("a", 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	reallocate(t, p)
+	if i := p.allocationOf("old"); i < 0 || p.Allocations[i].BatchRef != "b" {
+		t.Errorf("allocations %+v, want old on b", p.Allocations)
+	}
+	if _, held := p.Reservation("cart-1"); held || !hasEvent[ReservationReleased](p) {
+		t.Error("the younger hold kept stock the older line needed")
+	}
+	// A line waiting already, younger than the one taken out, comes after
+	// it: a (4) holds l1 (3) and l2 (1); w (2) waits. a drops to 2: l2 and
+	// l1 come out; l1 fits nowhere, l2 goes back, w still waits.
+	q := product(t, batch("a", "", 4, 0))
+	for _, l := range []Line{line("l1", 3), line("l2", 1), line("w", 2)} {
+		_, _ = q.Allocate(l, t0)
+	}
+	q.Events = nil
+	if err := q.ChangeBatchQuantity("a", 2, t0); err != nil {
+		t.Fatal(err)
+	}
+	reallocate(t, q)
+	var waiting []string
+	for _, bo := range q.Backorders {
+		waiting = append(waiting, bo.OrderID)
+	}
+	if q.allocationOf("l2") < 0 || fmt.Sprint(waiting) != "[l1 w]" {
+		t.Errorf("allocations %+v, waiting %v; want l2 allocated, [l1 w] waiting", q.Allocations, waiting)
+	}
+	for _, b := range append(p.Batches, q.Batches...) {
+		if b.Available() < 0 {
+			t.Errorf("batch %s over-committed: %+v", b.Ref, b)
 		}
 	}
 }
@@ -255,6 +327,7 @@ func TestShrinkingABatchMovesReservationsWhereThereIsRoom(t *testing.T) {
 			if err := p.ChangeBatchQuantity("a", 3, t0); err != nil {
 				t.Fatal(err)
 			}
+			reallocate(t, p)
 			hold, held := p.Reservation("cart-1")
 			switch {
 			case c.wantBatch == "" && (held || !hasEvent[ReservationReleased](p)):
