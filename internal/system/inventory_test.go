@@ -210,3 +210,54 @@ func TestReservationExpiresAcrossARestart(t *testing.T) {
 		t.Errorf("%d ReservationReleased events, want exactly 1", n)
 	}
 }
+
+// TestShrinkingABatchMovesACartHold: a batch shrinking under a cart's hold
+// moves the hold to a batch with room (StockReserved naming the batch it
+// left), keeping its expiry; with no room anywhere it is released.
+func TestShrinkingABatchMovesACartHold(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-1", "TOFU-300G", 6)
+	e.JSON("POST", "/add_batch", `{"ref":"b-2","sku":"TOFU-300G","qty":4,"eta":"2030-01-01"}`, 201, nil)
+	var held struct{ BatchRef, ExpiresAt string }
+	e.JSON("POST", "/v1/carts/cart-9/items", `{"sku":"TOFU-300G","qty":4}`, 201, &held)
+	if held.BatchRef != "b-1" {
+		t.Fatalf("reserved on %q, want b-1", held.BatchRef)
+	}
+	e.JSON("PATCH", "/v1/batches/b-1", `{"qty":3}`, 200, nil)
+	var cart struct {
+		Items []struct{ BatchRef, ExpiresAt string }
+	}
+	e.JSON("GET", "/v1/carts/cart-9", "", 200, &cart)
+	if len(cart.Items) != 1 || cart.Items[0].BatchRef != "b-2" {
+		t.Fatalf("cart after the shrink: %+v, want the hold on b-2", cart)
+	}
+	if got, want := cart.Items[0].ExpiresAt, held.ExpiresAt; !sameInstant(t, got, want) {
+		t.Errorf("expiry moved from %s to %s", want, got)
+	}
+	if n := e.Count(`event_log WHERE type = 'StockReserved' AND json_extract(data, '$.movedFrom') = 'b-1'`); n != 1 {
+		t.Errorf("%d StockReserved moved from b-1, want 1", n)
+	}
+	var b1, b2 struct{ Reserved, Available int }
+	e.JSON("GET", "/v1/batches/b-1", "", 200, &b1)
+	e.JSON("GET", "/v1/batches/b-2", "", 200, &b2)
+	if b1.Reserved != 0 || b1.Available != 3 || b2.Reserved != 4 || b2.Available != 0 {
+		t.Errorf("b-1 %+v, b-2 %+v", b1, b2)
+	}
+	// b-2 shrinks too, and no batch can hold 4: the hold is released.
+	e.JSON("PATCH", "/v1/batches/b-2", `{"qty":1}`, 200, nil)
+	e.JSON("GET", "/v1/carts/cart-9", "", 200, &cart)
+	if len(cart.Items) != 0 {
+		t.Errorf("cart %+v, want the hold released", cart)
+	}
+}
+
+func sameInstant(t *testing.T, a, b string) bool {
+	t.Helper()
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("times %q %q: %v %v", a, b, err1, err2)
+	}
+	return ta.Equal(tb)
+}

@@ -144,13 +144,16 @@ type LineBackordered struct {
 	Qty     int    `json:"qty"`
 }
 
-// StockReserved: a cart holds stock until ExpiresAt.
+// StockReserved: a cart holds stock until ExpiresAt. MovedFrom names the
+// batch the same hold was in before a quantity change moved it (the hold
+// in that batch is over; no ReservationReleased says so).
 type StockReserved struct {
 	CartID    string `json:"cartId"`
 	SKU       string `json:"sku"`
 	Qty       int    `json:"qty"`
 	BatchRef  string `json:"batchref"`
 	ExpiresAt string `json:"expiresAt"`
+	MovedFrom string `json:"movedFrom,omitempty"`
 }
 
 // ReservationReleased: a cart's hold ended (released, expired, replaced,

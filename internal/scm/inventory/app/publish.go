@@ -63,7 +63,7 @@ func outward(sku string, e domain.Event) (string, string, any) {
 	case domain.ReservationMoved: // the hold stands, in another batch
 		al := e.Allocation
 		return contract.TypeStockReserved, al.CartID, contract.StockReserved{CartID: al.CartID, SKU: sku, Qty: al.Qty,
-			BatchRef: al.BatchRef, ExpiresAt: al.Until.UTC().Format(time.RFC3339Nano)}
+			BatchRef: al.BatchRef, ExpiresAt: al.Until.UTC().Format(time.RFC3339Nano), MovedFrom: e.From}
 	case domain.ReservationReleased:
 		al := e.Allocation
 		return contract.TypeReservationReleased, al.CartID, contract.ReservationReleased{CartID: al.CartID, SKU: sku,
