@@ -2,6 +2,7 @@ package scm
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,5 +146,48 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 	h.call("GET", "/v1/products/TOFU", "", 200, &after)
 	if after.Version != before.Version {
 		t.Errorf("refused requests moved the product from version %d to %d", before.Version, after.Version)
+	}
+}
+
+// TestShrinkingABatchServesTheOldestFirst: what a shrinking batch takes
+// out goes back oldest first, a cart hold moves to a batch with room, and
+// each order's allocations view says where its line is or that it waits.
+func TestShrinkingABatchServesTheOldestFirst(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.call("POST", "/v1/batches", `{"ref":"bed-1","sku":"BED","qty":12,"eta":null}`, 201, nil)
+	for _, o := range []string{"b-1", "b-2", "b-3", "b-4"} {
+		h.call("POST", "/v1/allocations", `{"orderId":"`+o+`","sku":"BED","qty":2}`, 201, nil)
+	}
+	h.call("POST", "/v1/carts/k-1/items", `{"sku":"BED","qty":2}`, 201, nil) // the youngest
+	h.call("POST", "/v1/batches", `{"ref":"bed-2","sku":"BED","qty":3,"eta":"2030-01-01"}`, 201, nil)
+	h.call("PATCH", "/v1/batches/bed-1", `{"qty":3}`, 200, nil)
+	// Out: the hold, b-4, b-3, b-2. Back, oldest first: b-2 to bed-2; b-3,
+	// b-4 wait; the hold finds 1 unit in bed-1 and 1 in bed-2: released.
+	where := func(order string) string {
+		var v struct {
+			Lines       []struct{ BatchRef string }
+			Backordered bool
+		}
+		h.call("GET", "/v1/allocations/"+order, "", 200, &v)
+		switch {
+		case v.Backordered:
+			return "waiting"
+		case len(v.Lines) == 1:
+			return v.Lines[0].BatchRef
+		}
+		return fmt.Sprintf("%+v", v)
+	}
+	got := strings.Join([]string{where("b-1"), where("b-2"), where("b-3"), where("b-4")}, " ")
+	if got != "bed-1 bed-2 waiting waiting" {
+		t.Errorf("b-1..b-4: %s, want bed-1 bed-2 waiting waiting", got)
+	}
+	var cart struct{ Items []struct{ BatchRef string } }
+	h.call("GET", "/v1/carts/k-1", "", 200, &cart)
+	if len(cart.Items) != 0 {
+		t.Errorf("cart %+v, want the hold released (no batch has 2 free)", cart)
+	}
+	h.call("PATCH", "/v1/batches/bed-1", `{"qty":5}`, 200, nil)
+	if got := where("b-3") + " " + where("b-4"); got != "bed-1 waiting" {
+		t.Errorf("after bed-1 grew: b-3 b-4 %s, want bed-1 waiting", got)
 	}
 }

@@ -22,6 +22,9 @@ func TestOnPostgres(t *testing.T) {
 		"badRequests":   TestBadRequestsAreProblems,
 		"receipts":      TestReceiptsAddOrGrowBatches,
 		"races":         TestConcurrentStepsTakeEffectOnce,
+		"errors":        TestInventoryErrorsNameTheProblem,
+		"oldestFirst":   TestShrinkingABatchServesTheOldestFirst,
+		"expiryWhenDue": TestReservationsAreReleasedWhenDue,
 	} {
 		t.Run(name, test)
 	}
