@@ -155,3 +155,26 @@ func TestBenchRatioAndCommandLine(t *testing.T) {
 		t.Errorf("commandLine = %s", got)
 	}
 }
+
+func TestBenchSpread(t *testing.T) {
+	var samples []time.Duration
+	for i := 1; i <= 1000; i++ {
+		samples = append(samples, time.Duration(i)*10*time.Microsecond) // 10µs … 10ms
+	}
+	cases := []struct {
+		bound time.Duration
+		want  string
+	}{
+		{5 * time.Millisecond, "p10 1ms, p90 9ms, p99.9 9.99ms; 50.0% within 5ms"},
+		{10 * time.Millisecond, "p10 1ms, p90 9ms, p99.9 9.99ms; 100.0% within 10ms"},
+		{5 * time.Microsecond, "p10 1ms, p90 9ms, p99.9 9.99ms; 0.0% within 5µs"},
+	}
+	for _, c := range cases {
+		if got := spread(samples, c.bound); got != c.want {
+			t.Errorf("spread within %v = %q, want %q", c.bound, got, c.want)
+		}
+	}
+	if got := spread(nil, time.Millisecond); got != "" {
+		t.Errorf("no samples: %q", got)
+	}
+}
