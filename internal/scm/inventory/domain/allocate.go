@@ -22,14 +22,14 @@ func (p *Product) Allocate(l Line, now time.Time) (string, error) {
 	if p.backorderOf(l.OrderID) >= 0 {
 		return "", ErrOutOfStock
 	}
-	return p.allocate(l, p.seq(), now, false)
+	return p.allocate(l, p.seq(), now)
 }
 
 // allocate puts a line in the preferred batch with room, or backorders it.
 // seq is the line's place among the product's lines (its age): a line
 // keeps it when it is reallocated or leaves the backorders, so that the
 // oldest lines are served first and the most recent give way first.
-func (p *Product) allocate(l Line, seq int64, now time.Time, reallocation bool) (string, error) {
+func (p *Product) allocate(l Line, seq int64, now time.Time) (string, error) {
 	b := p.choose(l.Qty)
 	if b == nil {
 		p.record(OutOfStock{Line: l})
@@ -38,7 +38,7 @@ func (p *Product) allocate(l Line, seq int64, now time.Time, reallocation bool) 
 	}
 	a := Allocation{Line: l, BatchRef: b.Ref, Seq: seq}
 	p.hold(a)
-	p.record(Allocated{Allocation: a, Reallocation: reallocation})
+	p.record(Allocated{Allocation: a})
 	return b.Ref, nil
 }
 
