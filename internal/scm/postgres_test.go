@@ -25,6 +25,7 @@ func TestOnPostgres(t *testing.T) {
 		"errors":        TestInventoryErrorsNameTheProblem,
 		"oldestFirst":   TestShrinkingABatchServesTheOldestFirst,
 		"expiryWhenDue": TestReservationsAreReleasedWhenDue,
+		"consistent":    TestInventoryTablesStayConsistent,
 	} {
 		t.Run(name, test)
 	}
