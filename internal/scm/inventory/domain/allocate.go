@@ -217,9 +217,9 @@ func (p *Product) backorder(bo Backorder) {
 
 // fillBackorders allocates waiting lines, oldest first, wherever they fit
 // (a line too large for the stock left does not hold up smaller ones
-// behind it). Each keeps its age.
+// behind it). Each keeps its age. p.Backorders is in age order already:
+// the repository loads it so, and backorder inserts in place.
 func (p *Product) fillBackorders(now time.Time) {
-	slices.SortStableFunc(p.Backorders, func(a, b Backorder) int { return cmp.Compare(a.Seq, b.Seq) })
 	for i := 0; i < len(p.Backorders); {
 		bo := p.Backorders[i]
 		b := p.choose(bo.Qty)
