@@ -1,15 +1,18 @@
 package ordering_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/ordering/adapters"
 	"github.com/banchan/banchan/internal/ordering/contract"
 )
 
@@ -164,26 +167,122 @@ func deliverWithRetries(e *env, env event.Envelope, conflicts *atomic.Int64) err
 }
 
 // testLongCustomerStreamSnapshots counts enough orders to cross the
-// snapshot interval twice: the counts stay right, loaded from a snapshot.
+// snapshot interval twice: the counts stay right, loaded from a snapshot
+// that holds the tally alone (its size does not grow with the orders), and
+// what the customer knows of each order, kept beside it, still stops a
+// repeat and orders a cancellation seen before its placement.
 func testLongCustomerStreamSnapshots(t *testing.T, e *env) {
 	const n = 45
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("o-%02d", i)
+	placed := func(id string) event.Envelope {
 		env, err := event.New(contract.Topic, contract.TypeOrderPlaced, contract.Source, id,
 			contract.OrderPlaced{ID: id, CustomerID: "c-long", PlacedAt: time.Now().UTC()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.deliver(env)
+		return env
+	}
+	for i := 0; i < n; i++ {
+		e.deliver(placed(fmt.Sprintf("o-%02d", i)))
 	}
 	var version int64
-	err := e.store.Read().QueryRowContext(e.ctx, `SELECT version FROM event_snapshots WHERE kind = ? AND stream = ?`,
-		"customer", "ordering/customer-c-long").Scan(&version)
+	var state string
+	err := e.store.Read().QueryRowContext(e.ctx, `SELECT version, state FROM event_snapshots WHERE kind = ? AND stream = ?`,
+		"customer", "ordering/customer-c-long").Scan(&version, &state)
 	if err != nil || version != 40 {
 		t.Fatalf("snapshot at version %d (%v), want 40", version, err)
 	}
+	if len(state) > 120 || strings.Contains(state, "o-0") {
+		t.Errorf("snapshot %s: want the tally alone", state)
+	}
 	if c := e.customer("c-long"); c.OrderCount != n || c.Tier != "VIP" {
 		t.Errorf("customer %+v, want VIP with %d orders", c, n)
+	}
+	// Past the inbox (fresh ids): a repeated placement, a cancellation
+	// twice, and a cancellation before its placement.
+	again := placed("o-03")
+	e.deliver(again)
+	e.deliver(customerCancelled(t, "c-long", "o-03"))
+	e.deliver(customerCancelled(t, "c-long", "o-03"))
+	e.deliver(customerCancelled(t, "c-long", "o-99"))
+	e.deliver(placed("o-99"))
+	if c := e.customer("c-long"); c.PlacedCount != n+1 || c.CancelledCount != 2 || c.OrderCount != n-1 {
+		t.Errorf("customer %+v, want %d placed, 2 cancelled, %d counted", c, n+1, n-1)
+	}
+	if got := e.count(`ordering_customer_orders WHERE customer_id = 'c-long'`); got != n+1 {
+		t.Errorf("%d order records, want %d", got, n+1)
+	}
+}
+
+// customerCancelled is an OrderCancelled of customer's order id, with a
+// fresh event id.
+func customerCancelled(t *testing.T, customer, id string) event.Envelope {
+	t.Helper()
+	env, err := event.New(contract.Topic, contract.TypeOrderCancelled, contract.Source, id,
+		contract.OrderCancelled{ID: id, CustomerID: customer, CancelledAt: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// testCustomerEventsFromBeforeOrderRecords: a customer whose stream was
+// written before events said what was known of their order (and whose
+// snapshot held every order id) loads with the right tally, and its
+// orders' records are filled on its next change, so a repeat is still
+// stopped and a cancellation still uncounts.
+func testCustomerEventsFromBeforeOrderRecords(t *testing.T, e *env) {
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var old []event.Envelope
+	for _, step := range []struct{ typ, order string }{
+		{adapters.TypeCustomerOrderCounted, "o-1"},
+		{adapters.TypeCustomerOrderCounted, "o-2"},
+		{adapters.TypeCustomerOrderUncounted, "o-3"}, // seen before its placement
+		{adapters.TypeCustomerOrderCounted, "o-3"},
+		{adapters.TypeCustomerOrderUncounted, "o-1"},
+	} {
+		env, err := event.New(adapters.CustomerTopic, step.typ, contract.Source, "c-old",
+			map[string]any{"orderId": step.order, "at": at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Stream = adapters.CustomerStream("c-old")
+		old = append(old, env)
+	}
+	err := e.store.Update(e.ctx, func(ctx context.Context, tx event.Tx) error {
+		if err := tx.Append(ctx, old...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO event_snapshots (kind, stream, schema, version, state, taken_at)
+			VALUES ('customer', ?, 1, 5, ?, '2026-11-30T09:00:00Z')`, adapters.CustomerStream("c-old"),
+			`{"id":"c-old","orders":{"o-1":{"placed":true,"cancelled":true},"o-2":{"placed":true},"o-3":{"placed":true,"cancelled":true}}}`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.customer("c-old"); c.PlacedCount != 3 || c.CancelledCount != 2 || c.OrderCount != 1 {
+		t.Fatalf("customer %+v, want 3 placed, 2 cancelled, 1 counted", c)
+	}
+	placed := func(id string) event.Envelope {
+		env, err := event.New(contract.Topic, contract.TypeOrderPlaced, contract.Source, id,
+			contract.OrderPlaced{ID: id, CustomerID: "c-old", PlacedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env
+	}
+	e.deliver(placed("o-2"))                        // counted already
+	e.deliver(customerCancelled(t, "c-old", "o-1")) // cancelled already
+	e.deliver(customerCancelled(t, "c-old", "o-2")) // uncounts
+	e.deliver(placed("o-4"))                        // counts
+	if c := e.customer("c-old"); c.PlacedCount != 4 || c.CancelledCount != 3 || c.OrderCount != 1 || c.Tier != "REGULAR" {
+		t.Errorf("customer %+v, want REGULAR, 4 placed, 3 cancelled, 1 counted", c)
+	}
+	if got := len(e.logged(adapters.TypeCustomerOrderCounted, "c-old")); got != 4 {
+		t.Errorf("%d CustomerOrderCounted events, want 4 (3 old, 1 new)", got)
+	}
+	if got := e.count(`ordering_customer_orders WHERE customer_id = 'c-old'`); got != 4 {
+		t.Errorf("%d order records, want 4", got)
 	}
 }
 

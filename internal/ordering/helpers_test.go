@@ -282,3 +282,13 @@ func (e *env) customer(id string) customer {
 	e.json("GET", "/v1/customers/"+id, "", http.StatusOK, &c)
 	return c
 }
+
+// count is SELECT COUNT(*) FROM from (a table and its WHERE clause).
+func (e *env) count(from string) int {
+	e.t.Helper()
+	var n int
+	if err := e.store.Read().QueryRowContext(e.ctx, "SELECT COUNT(*) FROM "+from).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}

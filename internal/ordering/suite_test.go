@@ -15,6 +15,7 @@ var scenarios = []struct {
 	{"UnknownCustomerIs404", testUnknownCustomerIs404},
 	{"ConcurrentOrdersOfOneCustomer", testConcurrentOrdersOfOneCustomer},
 	{"LongCustomerStreamSnapshots", testLongCustomerStreamSnapshots},
+	{"CustomerEventsFromBeforeOrderRecords", testCustomerEventsFromBeforeOrderRecords},
 	{"OrderEventWithBadCustomerIsPermanent", testOrderEventWithBadCustomerIsPermanent},
 	{"LateAndDuplicateProgressNeverMovesBack", testLateAndDuplicateProgressNeverMovesBack},
 	{"CancelledOrderIgnoresProgress", testCancelledOrderIgnoresProgress},

@@ -19,7 +19,9 @@ import (
 // paging a customer's orders newest first: the text placed_at does not sort
 // by time (RFC 3339 with trimmed fractions). Orders stored before step 2
 // keep 0 and sort as the oldest, which they are, in id order (UUIDv7 ids
-// sort by creation time).
+// sort by creation time). Step 3 keeps what each customer knows of each of
+// its orders beside the customer's events (see Customers); a customer whose
+// events predate it fills its rows on its next change.
 var Migrations = []string{`
 CREATE TABLE ordering_orders (
 	id           TEXT PRIMARY KEY,
@@ -39,7 +41,14 @@ CREATE TABLE ordering_idempotency (
 	created_at   TEXT NOT NULL
 );`, `
 ALTER TABLE ordering_orders ADD COLUMN placed_ns BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX ordering_orders_customer_recent ON ordering_orders (customer_id, placed_ns, id);`}
+CREATE INDEX ordering_orders_customer_recent ON ordering_orders (customer_id, placed_ns, id);`, `
+CREATE TABLE ordering_customer_orders (
+	customer_id TEXT NOT NULL,
+	order_id    TEXT NOT NULL,
+	placed      BOOLEAN NOT NULL,
+	cancelled   BOOLEAN NOT NULL,
+	PRIMARY KEY (customer_id, order_id)
+);`}
 
 // ErrNotFound reports an unknown order.
 var ErrNotFound = errors.New("order not found")

@@ -22,8 +22,8 @@ func (a *App) CountPlacedOrder(ctx context.Context, tx event.Tx, env event.Envel
 	if at.IsZero() {
 		at = env.Time
 	}
-	return a.changeCustomer(ctx, tx, env, e.CustomerID, func(c domain.Customer) []domain.CustomerEvent {
-		return c.Place(e.ID, at)
+	return a.changeCustomer(ctx, tx, env, e.CustomerID, e.ID, func(c domain.Customer, o domain.CustomerOrder) []domain.CustomerEvent {
+		return c.Place(e.ID, o, at)
 	})
 }
 
@@ -34,21 +34,21 @@ func (a *App) UncountCancelledOrder(ctx context.Context, tx event.Tx, env event.
 	if at.IsZero() {
 		at = env.Time
 	}
-	return a.changeCustomer(ctx, tx, env, e.CustomerID, func(c domain.Customer) []domain.CustomerEvent {
-		return c.Cancel(e.ID, at)
+	return a.changeCustomer(ctx, tx, env, e.CustomerID, e.ID, func(c domain.Customer, o domain.CustomerOrder) []domain.CustomerEvent {
+		return c.Cancel(e.ID, o, at)
 	})
 }
 
 // changeCustomer loads the customer in the handler's transaction, lets
-// decide raise events and saves them there. The customer's state dedupes
-// orders, so a repeated event raises nothing even past the inbox. Loaded in
+// decide raise events and saves them there. What the customer knows of the
+// order dedupes it, so a repeated event raises nothing even past the inbox. Loaded in
 // the transaction, the customer includes what handlers before this one in
 // the same group commit saved (SQLite); where another writer can commit in
 // between (PostgreSQL), the save fails with event.ErrConcurrency:
 // retryable, the consumer redelivers and the retry decides on the fresh
 // state.
-func (a *App) changeCustomer(ctx context.Context, tx event.Tx, cause event.Envelope, id string,
-	decide func(domain.Customer) []domain.CustomerEvent) error {
+func (a *App) changeCustomer(ctx context.Context, tx event.Tx, cause event.Envelope, id, orderID string,
+	decide func(domain.Customer, domain.CustomerOrder) []domain.CustomerEvent) error {
 	if !domain.ValidID(id) {
 		return event.Permanent(fmt.Errorf("%s %s: customer id %q is not valid", cause.Type, cause.ID, id))
 	}
@@ -59,11 +59,11 @@ func (a *App) changeCustomer(ctx context.Context, tx event.Tx, cause event.Envel
 	if err := tx.Lock(ctx, "customer:"+id); err != nil {
 		return err
 	}
-	l, err := a.customers.LoadIn(ctx, tx, id)
+	l, err := a.customers.LoadIn(ctx, tx, id, orderID)
 	if err != nil {
 		return err
 	}
-	evs := decide(l.State)
+	evs := decide(l.State, l.Order)
 	if len(evs) == 0 {
 		a.log.Info("customer already knows this", "customer", id, "event", cause.Type, "id", cause.ID)
 		return nil

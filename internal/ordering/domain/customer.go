@@ -20,23 +20,41 @@ const VipAfter = 3
 // Customer is the event-sourced aggregate that counts a customer's orders.
 // Its state is the fold of its events (see Apply); commands (Place, Cancel)
 // only decide which events to raise, so a repeated command raises nothing.
+//
+// The state is the tally alone, so a customer with a hundred thousand
+// orders loads as fast as one with three. What the customer knows of each
+// order (CustomerOrder) is kept per order beside it, written with its
+// events, and given to Place and Cancel by the caller; each event says what
+// was known of its order before it, so the tally folds from the events
+// alone.
 type Customer struct {
 	ID string `json:"id"`
-	// Orders marks each order id the customer is known for. Keeping the ids
-	// (not just counts) makes a repeated order count once even if the
-	// inbox were bypassed.
-	Orders map[string]CustomerOrder `json:"orders"`
+	// Placed counts the placed orders; Cancelled those of them cancelled.
+	Placed    int `json:"placed"`
+	Cancelled int `json:"cancelled"`
 	// VipSince is when the customer became VIP (zero: not VIP). VIP is
 	// permanent: cancelling later does not demote.
 	VipSince time.Time `json:"vipSince,omitzero"`
 }
 
-// CustomerOrder is what the customer aggregate knows of one order. A
-// cancellation may be seen before its placement (messages of one order
-// are not ordered after a retry); such an order never counts.
+// CustomerOrder is what the customer aggregate knows of one order. Keeping
+// it per order (not just counts) makes a repeated order count once even if
+// the inbox were bypassed. A cancellation may be seen before its placement
+// (messages of one order are not ordered after a retry); such an order
+// never counts.
 type CustomerOrder struct {
 	Placed    bool `json:"placed,omitempty"`
 	Cancelled bool `json:"cancelled,omitempty"`
+}
+
+// Apply folds one of the customer's events about this order into it.
+func (o *CustomerOrder) Apply(e CustomerEvent) {
+	switch e.(type) {
+	case OrderCounted:
+		o.Placed = true
+	case OrderUncounted:
+		o.Cancelled = true
+	}
 }
 
 // Counts is a customer's order tally.
@@ -49,16 +67,21 @@ type Counts struct {
 // CustomerEvent is an event of the customer aggregate.
 type CustomerEvent interface{ customerEvent() }
 
-// OrderCounted: the customer placed the order.
+// OrderCounted: the customer placed the order. WasCancelled: its
+// cancellation had been seen first, so it counts as placed and cancelled.
 type OrderCounted struct {
-	OrderID string
-	At      time.Time
+	OrderID      string
+	At           time.Time
+	WasCancelled bool
 }
 
-// OrderUncounted: the customer's order was cancelled.
+// OrderUncounted: the customer's order was cancelled. WasPlaced: it had
+// been counted (a cancellation seen first changes no count until the
+// placement arrives).
 type OrderUncounted struct {
-	OrderID string
-	At      time.Time
+	OrderID   string
+	At        time.Time
+	WasPlaced bool
 }
 
 // BecameVip: the customer's VipAfter-th counted order made them VIP.
@@ -72,12 +95,10 @@ func (OrderUncounted) customerEvent() {}
 func (BecameVip) customerEvent()      {}
 
 // NewCustomer is a customer with no events yet.
-func NewCustomer(id string) Customer {
-	return Customer{ID: id, Orders: map[string]CustomerOrder{}}
-}
+func NewCustomer(id string) Customer { return Customer{ID: id} }
 
 // Known reports whether the customer has placed an order.
-func (c Customer) Known() bool { return c.Counts().Placed > 0 }
+func (c Customer) Known() bool { return c.Placed > 0 }
 
 // Tier is REGULAR or VIP.
 func (c Customer) Tier() Tier {
@@ -89,59 +110,46 @@ func (c Customer) Tier() Tier {
 
 // Counts tallies the customer's orders.
 func (c Customer) Counts() Counts {
-	var n Counts
-	for _, o := range c.Orders {
-		if !o.Placed {
-			continue
-		}
-		n.Placed++
-		if o.Cancelled {
-			n.Cancelled++
-		} else {
-			n.Counted++
-		}
-	}
-	return n
+	return Counts{Placed: c.Placed, Cancelled: c.Cancelled, Counted: c.Placed - c.Cancelled}
 }
 
-// Place decides the events of the customer placing order id at time at:
-// OrderCounted, and BecameVip when it is the VipAfter-th counted order of a
-// customer who is not VIP yet. An order already placed raises nothing.
-func (c Customer) Place(id string, at time.Time) []CustomerEvent {
-	o := c.Orders[id]
+// Place decides the events of the customer placing order id, of which the
+// customer knows o, at time at: OrderCounted, and BecameVip when it is the
+// VipAfter-th counted order of a customer who is not VIP yet. An order
+// already placed raises nothing.
+func (c Customer) Place(id string, o CustomerOrder, at time.Time) []CustomerEvent {
 	if o.Placed {
 		return nil
 	}
-	evs := []CustomerEvent{OrderCounted{OrderID: id, At: at}}
+	evs := []CustomerEvent{OrderCounted{OrderID: id, At: at, WasCancelled: o.Cancelled}}
 	if n := c.Counts().Counted + 1; !o.Cancelled && n >= VipAfter && c.Tier() != VIP {
 		evs = append(evs, BecameVip{Orders: n, At: at})
 	}
 	return evs
 }
 
-// Cancel decides the events of the customer's order id being cancelled:
-// OrderUncounted, or nothing if it was cancelled already.
-func (c Customer) Cancel(id string, at time.Time) []CustomerEvent {
-	if c.Orders[id].Cancelled {
+// Cancel decides the events of the customer's order id, of which the
+// customer knows o, being cancelled: OrderUncounted, or nothing if it was
+// cancelled already.
+func (c Customer) Cancel(id string, o CustomerOrder, at time.Time) []CustomerEvent {
+	if o.Cancelled {
 		return nil
 	}
-	return []CustomerEvent{OrderUncounted{OrderID: id, At: at}}
+	return []CustomerEvent{OrderUncounted{OrderID: id, At: at, WasPlaced: o.Placed}}
 }
 
 // Apply folds one event into the state.
 func (c *Customer) Apply(e CustomerEvent) error {
-	if c.Orders == nil {
-		c.Orders = map[string]CustomerOrder{}
-	}
 	switch e := e.(type) {
 	case OrderCounted:
-		o := c.Orders[e.OrderID]
-		o.Placed = true
-		c.Orders[e.OrderID] = o
+		c.Placed++
+		if e.WasCancelled {
+			c.Cancelled++
+		}
 	case OrderUncounted:
-		o := c.Orders[e.OrderID]
-		o.Cancelled = true
-		c.Orders[e.OrderID] = o
+		if e.WasPlaced {
+			c.Cancelled++
+		}
 	case BecameVip:
 		if c.VipSince.IsZero() {
 			c.VipSince = e.At

@@ -19,11 +19,14 @@ func run(t *testing.T, steps []customerStep) (Customer, int) {
 	t.Helper()
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	c, vips := NewCustomer("c-1"), 0
+	known := map[string]CustomerOrder{} // what the repository keeps per order
+	var log []CustomerEvent
 	for i, s := range steps {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		evs := c.Place(s.order, at)
+		o := known[s.order]
+		evs := c.Place(s.order, o, at)
 		if s.cancel {
-			evs = c.Cancel(s.order, at)
+			evs = c.Cancel(s.order, o, at)
 		}
 		for _, e := range evs {
 			if _, ok := e.(BecameVip); ok {
@@ -32,7 +35,20 @@ func run(t *testing.T, steps []customerStep) (Customer, int) {
 			if err := c.Apply(e); err != nil {
 				t.Fatal(err)
 			}
+			o.Apply(e)
+			log = append(log, e)
 		}
+		known[s.order] = o
+	}
+	// A load folds the events alone, without the per-order records.
+	folded := NewCustomer("c-1")
+	for _, e := range log {
+		if err := folded.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if folded != c {
+		t.Errorf("the events fold to %+v, the decisions made %+v", folded, c)
 	}
 	return c, vips
 }
