@@ -86,13 +86,22 @@ func (e Events) stream(w http.ResponseWriter, r *http.Request) {
 
 // timeline is every event an order caused, in every service, in log order
 // (which is causal order: a cause commits before its effects): the events
-// that share the correlation id of the order's OrderPlaced.
+// that share the correlation id of the order's OrderPlaced. That event is
+// found in the order's stream (ordering/order-<id>, an index lookup): by
+// type and subject, the engine walked every OrderPlaced ever logged.
 func (e Events) timeline(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	placed, err := e.Log.QueryLog(r.Context(), event.LogQuery{Type: "OrderPlaced", Subject: id, Limit: 1})
+	stream, err := e.Log.QueryLog(r.Context(), event.LogQuery{Stream: "ordering/order-" + id, Limit: 100})
 	if err != nil {
 		e.fail(w, r, err)
 		return
+	}
+	var placed []event.Envelope
+	for _, env := range stream {
+		if env.Type == "OrderPlaced" {
+			placed = append(placed, env)
+			break
+		}
 	}
 	if len(placed) == 0 {
 		e.fail(w, r, web.NewProblem(http.StatusNotFound, "no events for order "+id))

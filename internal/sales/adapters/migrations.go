@@ -27,7 +27,10 @@ var Migrations = []string{`CREATE TABLE sales_hourly (
 	first_order_at   TEXT NOT NULL,
 	last_order_at    TEXT NOT NULL,
 	PRIMARY KEY (generation, customer_id)
-)`, `CREATE INDEX sales_customers_amount ON sales_customers (generation, amount)`}
+)`, `CREATE INDEX sales_customers_amount ON sales_customers (generation, amount)`,
+	// One SKU's figures without a start date read that SKU's hours, not
+	// every hour of every SKU.
+	`CREATE INDEX sales_hourly_sku ON sales_hourly (generation, sku, hour)`}
 
 // hourFormat stores hours as sortable UTC text.
 const hourFormat = "2006-01-02T15:04:05Z"

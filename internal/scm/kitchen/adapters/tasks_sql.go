@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/banchan/banchan/internal/scm/sqlfilter"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -76,8 +77,9 @@ func (Tasks) List(ctx context.Context, q event.Querier, f Filter) ([]domain.Task
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	return queryTasks(ctx, q, taskColumns+`WHERE (? = '' OR order_id = ?) AND (? = '' OR status = ?)
-		ORDER BY created_at, id LIMIT ?`, f.OrderID, f.OrderID, f.Status, f.Status, f.Limit)
+	where, args := sqlfilter.Where(sqlfilter.Eq{Column: "order_id", Value: f.OrderID},
+		sqlfilter.Eq{Column: "status", Value: f.Status})
+	return queryTasks(ctx, q, taskColumns+where+`ORDER BY created_at, id LIMIT ?`, append(args, f.Limit)...)
 }
 
 func queryTasks(ctx context.Context, q event.Querier, query string, args ...any) ([]domain.Task, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/banchan/banchan/internal/scm/sqlfilter"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -86,7 +87,9 @@ func (Purchasing) Order(ctx context.Context, q event.Querier, id string) (domain
 
 // OpenOrder returns the SKU's open purchase order, or nil.
 func (Purchasing) OpenOrder(ctx context.Context, q event.Querier, sku string) (*domain.PurchaseOrder, error) {
-	pos, err := queryOrders(ctx, q, orderColumns+`WHERE sku = ? AND status = ?`, sku, domain.Open)
+	// The literal (not a parameter) lets the engine use the partial index
+	// scm_po_orders_open (status = 'OPEN', domain.Open).
+	pos, err := queryOrders(ctx, q, orderColumns+`WHERE sku = ? AND status = 'OPEN'`, sku)
 	if err != nil || len(pos) == 0 {
 		return nil, err
 	}
@@ -105,8 +108,9 @@ func (Purchasing) Orders(ctx context.Context, q event.Querier, f Filter) ([]doma
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	return queryOrders(ctx, q, orderColumns+`WHERE (? = '' OR sku = ?) AND (? = '' OR status = ?)
-		ORDER BY created_at, id LIMIT ?`, f.SKU, f.SKU, f.Status, f.Status, f.Limit)
+	where, args := sqlfilter.Where(sqlfilter.Eq{Column: "sku", Value: f.SKU},
+		sqlfilter.Eq{Column: "status", Value: f.Status})
+	return queryOrders(ctx, q, orderColumns+where+`ORDER BY created_at, id LIMIT ?`, append(args, f.Limit)...)
 }
 
 func queryOrders(ctx context.Context, q event.Querier, query string, args ...any) ([]domain.PurchaseOrder, error) {

@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"github.com/banchan/banchan/internal/scm/sqlfilter"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/scm/messages"
@@ -63,8 +64,9 @@ func (Warehouse) Shipments(ctx context.Context, q event.Querier, f Filter) ([]do
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	return queryShipments(ctx, q, shipmentColumns+`WHERE (? = '' OR order_id = ?) AND (? = '' OR status = ?)
-		ORDER BY created_at, id LIMIT ?`, f.OrderID, f.OrderID, f.Status, f.Status, f.Limit)
+	where, args := sqlfilter.Where(sqlfilter.Eq{Column: "order_id", Value: f.OrderID},
+		sqlfilter.Eq{Column: "status", Value: f.Status})
+	return queryShipments(ctx, q, shipmentColumns+where+`ORDER BY created_at, id LIMIT ?`, append(args, f.Limit)...)
 }
 
 func queryShipments(ctx context.Context, q event.Querier, query string, args ...any) ([]domain.Shipment, error) {
