@@ -96,23 +96,23 @@ func (e Events) timeline(w http.ResponseWriter, r *http.Request) {
 		e.fail(w, r, err)
 		return
 	}
-	var placed []event.Envelope
+	correlation, found := "", false
 	for _, env := range stream {
 		if env.Type == "OrderPlaced" {
-			placed = append(placed, env)
+			correlation, found = env.CorrelationID, true
 			break
 		}
 	}
-	if len(placed) == 0 {
+	if !found {
 		e.fail(w, r, web.NewProblem(http.StatusNotFound, "no events for order "+id))
 		return
 	}
-	items, err := e.Log.QueryLog(r.Context(), event.LogQuery{CorrelationID: placed[0].CorrelationID, Limit: 1000})
+	items, err := e.Log.QueryLog(r.Context(), event.LogQuery{CorrelationID: correlation, Limit: 1000})
 	if err != nil {
 		e.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"orderId": id, "correlationId": placed[0].CorrelationID, "events": items})
+	web.JSON(w, http.StatusOK, map[string]any{"orderId": id, "correlationId": correlation, "events": items})
 }
 
 func (e Events) fail(w http.ResponseWriter, r *http.Request, err error) {
