@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/sqlite"
 	invapp "github.com/banchan/banchan/internal/scm/inventory/app"
 )
@@ -14,10 +15,18 @@ import (
 // BenchmarkAllocate measures the book's allocate command on the durable
 // SQLite store with group commit (no HTTP, no relay): 32 concurrent
 // callers over fresh order ids and 100 SKUs, as `banchan bench --phases
-// allocate` drives it over HTTP. It reports the updates per commit.
+// allocate` drives it over HTTP. It reports the updates per commit. In
+// usedUp=365 each SKU has, before its batch with stock, a year of daily
+// batches that are used up (a batch and its line each).
 //
 //	go test ./internal/scm -run '^$' -bench Allocate -benchtime 20000x
 func BenchmarkAllocate(b *testing.B) {
+	for _, usedUp := range []int{0, 365} {
+		b.Run(fmt.Sprintf("usedUp=%d", usedUp), func(b *testing.B) { benchmarkAllocate(b, usedUp) })
+	}
+}
+
+func benchmarkAllocate(b *testing.B, usedUp int) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
 	if err != nil {
@@ -29,6 +38,25 @@ func BenchmarkAllocate(b *testing.B) {
 		b.Fatal(err)
 	}
 	const skus = 100
+	err = st.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		for i := range skus {
+			for d := range usedUp {
+				ref, at := fmt.Sprintf("used-%d-%d", i, d), t0.AddDate(-1, 0, d).Format("2006-01-02T15:04:05.000000000Z")
+				if _, err := tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at, allocated, reserved)
+					VALUES (?, ?, 1, '', ?, 1, 0)`, ref, fmt.Sprintf("BENCH-%d", i), at); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO scm_allocations (order_id, item_code, qty, batch_ref, allocated_at, seq)
+					VALUES (?, ?, 1, ?, ?, ?)`, "old-"+ref, fmt.Sprintf("BENCH-%d", i), ref, at, d+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i := range skus {
 		if _, err := svc.Inventory().AddBatch(ctx, invapp.AddBatch{Ref: fmt.Sprintf("bench-%d", i),
 			SKU: fmt.Sprintf("BENCH-%d", i), Qty: 10_000_000}); err != nil {

@@ -12,8 +12,9 @@ import (
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
-// cached is what a product's load reads besides the lines in scope: its
-// batches (with their totals) and its waiting lines, as of Version.
+// cached is what a product's load reads besides the lines in scope and
+// the batches they are in: its batches with stock free (with their
+// totals) and its waiting lines, as of Version.
 type cached struct {
 	version    int64
 	batches    []domain.Batch
@@ -57,7 +58,15 @@ func (c *productCache) put(p *domain.Product) {
 			break
 		}
 	}
-	c.entries[p.SKU] = cached{version: p.Version, batches: slices.Clone(p.Batches), backorders: slices.Clone(p.Backorders)}
+	// Only the batches with stock free: what a load reads besides the lines
+	// in scope and their batches.
+	free := make([]domain.Batch, 0, len(p.Batches))
+	for _, b := range p.Batches {
+		if b.Available() > 0 {
+			free = append(free, b)
+		}
+	}
+	c.entries[p.SKU] = cached{version: p.Version, batches: free, backorders: slices.Clone(p.Backorders)}
 }
 
 // CacheStats are the cache's hits and misses since start.
@@ -101,11 +110,7 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 	if !ok {
 		return r.Load(ctx, tx, sku, scope)
 	}
-	p.Batches, p.Backorders = c.batches, c.backorders
-	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
-	for _, b := range p.Batches {
-		p.Loaded[b.Ref] = b
-	}
+	p.Backorders = c.backorders
 	switch {
 	case oneOrder(scope) && line != nil && line.CartID == "":
 		p.Allocations = []domain.Allocation{*line}
@@ -113,6 +118,13 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 		if p.Allocations, err = loadAllocations(ctx, tx, sku, scope); err != nil {
 			return nil, err
 		}
+	}
+	if err := loadInScope(ctx, tx, p, c.batches, scope); err != nil {
+		return nil, err
+	}
+	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
+	for _, b := range p.Batches {
+		p.Loaded[b.Ref] = b
 	}
 	return p, nil
 }

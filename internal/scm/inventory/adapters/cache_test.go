@@ -74,7 +74,7 @@ func TestCacheAfterRollback(t *testing.T) {
 			if err := change(false, allocate("o-2")); err != nil {
 				t.Fatal(err)
 			}
-			p, err := repo.Load(ctx, s.Read(), "SKU-1", adapters.Scope{All: true})
+			p, err := repo.Load(ctx, s.Read(), "SKU-1", adapters.Scope{Orders: []string{"o-1", "o-2"}})
 			if err != nil {
 				t.Fatal(err)
 			}

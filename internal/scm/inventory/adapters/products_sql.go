@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -24,53 +26,159 @@ func parseTS(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, 
 // holdKey is the order_id column of a cart's reservation.
 func holdKey(cartID string) string { return "cart:" + cartID }
 
-// Scope names the lines a command works on, so that a product with many
-// allocated lines loads only those (its batches carry their totals). The
-// waiting lines are always loaded: stock that frees up goes to them.
+// Scope names what a command works on, so that a product with many lines
+// and many batches loads only those it needs. Its batches carry their
+// totals, so lines out of scope need not be read; batches with nothing
+// free are left out unless a line in scope is in one (a SKU restocked
+// every day has hundreds of used-up batches). The waiting lines are
+// always loaded: stock that frees up goes to them.
 type Scope struct {
-	Orders []string  // lines of these orders
-	Carts  []string  // reservations of these carts
-	Batch  string    // every line and reservation in this batch
-	Due    time.Time // reservations expiring at or before this time
-	All    bool      // every line (queries that show the whole product)
+	Orders []string // lines of these orders
+	Carts  []string // reservations of these carts
+	// Batch is loaded with the lines and holds it cannot keep if it is to
+	// hold Keep: most recent first, the ones a change of its quantity to
+	// Keep takes out (Keep 0: every line in the batch).
+	Batch   string
+	Keep    int
+	Batches []string  // batches to load, full or not, without their lines
+	Due     time.Time // reservations expiring at or before this time
+	All     bool      // every batch, no lines (queries that show the whole product)
 }
 
-// Load reads a product with its batches, the lines in scope and the
-// waiting lines. A SKU never seen is a new, empty product at version 0.
+// Load reads a product with its batches and the lines in scope (see
+// Scope) and its waiting lines. A SKU never seen is a new, empty product
+// at version 0.
 func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Scope) (*domain.Product, error) {
 	p := domain.NewProduct(sku)
 	err := q.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("load product %s: %w", sku, err)
 	}
-	if p.Batches, err = loadBatches(ctx, q, sku); err != nil {
-		return nil, err
-	}
-	p.Loaded = map[string]domain.Batch{}
-	for _, b := range p.Batches {
-		p.Loaded[b.Ref] = b
-	}
-	if p.Allocations, err = loadAllocations(ctx, q, sku, scope); err != nil {
-		return nil, err
+	if scope.All {
+		p.Batches, err = queryBatches(ctx, q, batchColumns+`WHERE sku = ? ORDER BY added_at, ref`, sku)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if p.Allocations, err = loadAllocations(ctx, q, sku, scope); err != nil {
+			return nil, err
+		}
+		free, err := queryBatches(ctx, q, batchColumns+`WHERE sku = ? AND qty > allocated + reserved ORDER BY added_at, ref`, sku)
+		if err != nil {
+			return nil, err
+		}
+		if err := loadInScope(ctx, q, p, free, scope); err != nil {
+			return nil, err
+		}
 	}
 	if p.Backorders, err = loadBackorders(ctx, q, sku); err != nil {
 		return nil, err
 	}
+	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
+	for _, b := range p.Batches {
+		p.Loaded[b.Ref] = b
+	}
 	return p, nil
 }
 
-func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Batch, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ref, qty, eta, added_at, allocated, reserved
-		FROM scm_batches WHERE sku = ? ORDER BY added_at, ref`, sku)
+// loadInScope completes a product whose batches with free stock are known
+// and whose lines in scope are loaded: it adds the batches those lines
+// are in and the batches the scope names, then the lines of Batch that a
+// change to Keep takes out.
+func loadInScope(ctx context.Context, q event.Querier, p *domain.Product, free []domain.Batch, scope Scope) error {
+	p.Batches = free
+	have := make(map[string]bool, len(free))
+	for _, b := range free {
+		have[b.Ref] = true
+	}
+	need := slices.Clone(scope.Batches)
+	if scope.Batch != "" {
+		need = append(need, scope.Batch)
+	}
+	for _, a := range p.Allocations {
+		need = append(need, a.BatchRef)
+	}
+	added := false
+	for _, ref := range need {
+		if have[ref] {
+			continue
+		}
+		have[ref] = true
+		bs, err := queryBatches(ctx, q, batchColumns+`WHERE ref = ? AND sku = ?`, ref, p.SKU)
+		if err != nil {
+			return err
+		}
+		p.Batches = append(p.Batches, bs...)
+		added = added || len(bs) > 0
+	}
+	if added {
+		slices.SortFunc(p.Batches, func(a, b domain.Batch) int {
+			if c := a.AddedAt.Compare(b.AddedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Ref, b.Ref)
+		})
+	}
+	if scope.Batch == "" {
+		return nil
+	}
+	i := slices.IndexFunc(p.Batches, func(b domain.Batch) bool { return b.Ref == scope.Batch })
+	if i < 0 {
+		return nil
+	}
+	lines, err := batchLinesOver(ctx, q, p.Batches[i], scope.Keep)
 	if err != nil {
-		return nil, fmt.Errorf("batches of %s: %w", sku, err)
+		return err
+	}
+	have = make(map[string]bool, len(p.Allocations))
+	for _, a := range p.Allocations {
+		have[a.OrderID+"\x00"+a.CartID] = true
+	}
+	for _, a := range lines {
+		if !have[a.OrderID+"\x00"+a.CartID] {
+			p.Allocations = append(p.Allocations, a)
+		}
+	}
+	return nil
+}
+
+// batchLinesOver reads the batch's lines and holds, most recent first,
+// until what is left of them fits in keep.
+func batchLinesOver(ctx context.Context, q event.Querier, b domain.Batch, keep int) ([]domain.Allocation, error) {
+	held := b.Allocated + b.Reserved
+	if held <= keep {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, allocationColumns+`WHERE batch_ref = ? ORDER BY seq DESC`, b.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("lines of batch %s: %w", b.Ref, err)
+	}
+	defer rows.Close()
+	var out []domain.Allocation
+	for held > keep && rows.Next() {
+		a, err := scanAllocation(rows)
+		if err != nil {
+			return nil, err
+		}
+		held -= a.Qty
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+const batchColumns = `SELECT ref, sku, qty, eta, added_at, allocated, reserved FROM scm_batches `
+
+func queryBatches(ctx context.Context, q event.Querier, query string, args ...any) ([]domain.Batch, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load batches: %w", err)
 	}
 	defer rows.Close()
 	var out []domain.Batch
 	for rows.Next() {
-		b := domain.Batch{SKU: sku}
+		var b domain.Batch
 		var at string
-		if err := rows.Scan(&b.Ref, &b.Qty, &b.ETA, &at, &b.Allocated, &b.Reserved); err != nil {
+		if err := rows.Scan(&b.Ref, &b.SKU, &b.Qty, &b.ETA, &at, &b.Allocated, &b.Reserved); err != nil {
 			return nil, fmt.Errorf("scan batch: %w", err)
 		}
 		if b.AddedAt, err = parseTS(at); err != nil {
@@ -84,10 +192,6 @@ func loadBatches(ctx context.Context, q event.Querier, sku string) ([]domain.Bat
 const allocationColumns = `SELECT order_id, item_code, qty, batch_ref, seq, cart_id, hold_until FROM scm_allocations `
 
 func loadAllocations(ctx context.Context, q event.Querier, sku string, scope Scope) ([]domain.Allocation, error) {
-	if scope.All {
-		return queryAllocations(ctx, q, allocationColumns+
-			`WHERE batch_ref IN (SELECT ref FROM scm_batches WHERE sku = ?) ORDER BY seq`, sku)
-	}
 	seen := map[string]bool{}
 	var out []domain.Allocation
 	add := func(query string, args ...any) error {
@@ -110,11 +214,6 @@ func loadAllocations(ctx context.Context, q event.Querier, sku string, scope Sco
 			return nil, err
 		}
 	}
-	if scope.Batch != "" {
-		if err := add(allocationColumns+`WHERE batch_ref = ? ORDER BY seq`, scope.Batch); err != nil {
-			return nil, err
-		}
-	}
 	if !scope.Due.IsZero() {
 		if err := add(allocationColumns+`WHERE item_code = ? AND cart_id <> '' AND hold_until <= ? ORDER BY seq`,
 			sku, ts(scope.Due)); err != nil {
@@ -132,20 +231,29 @@ func queryAllocations(ctx context.Context, q event.Querier, query string, args .
 	defer rows.Close()
 	var out []domain.Allocation
 	for rows.Next() {
-		var a domain.Allocation
-		var until string
-		if err := rows.Scan(&a.OrderID, &a.SKU, &a.Qty, &a.BatchRef, &a.Seq, &a.CartID, &until); err != nil {
-			return nil, fmt.Errorf("scan allocation: %w", err)
-		}
-		if a.CartID != "" {
-			a.OrderID = ""
-			if a.Until, err = parseTS(until); err != nil {
-				return nil, fmt.Errorf("reservation of cart %s: %w", a.CartID, err)
-			}
+		a, err := scanAllocation(rows)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+func scanAllocation(rows *sql.Rows) (domain.Allocation, error) {
+	var a domain.Allocation
+	var until string
+	if err := rows.Scan(&a.OrderID, &a.SKU, &a.Qty, &a.BatchRef, &a.Seq, &a.CartID, &until); err != nil {
+		return a, fmt.Errorf("scan allocation: %w", err)
+	}
+	if a.CartID != "" {
+		a.OrderID = ""
+		var err error
+		if a.Until, err = parseTS(until); err != nil {
+			return a, fmt.Errorf("reservation of cart %s: %w", a.CartID, err)
+		}
+	}
+	return a, nil
 }
 
 func loadBackorders(ctx context.Context, q event.Querier, sku string) ([]domain.Backorder, error) {

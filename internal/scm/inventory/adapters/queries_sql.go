@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
 // ErrNotFound reports an unknown batch, order or cart.
@@ -21,6 +22,18 @@ func (Products) SKUOfBatch(ctx context.Context, q event.Querier, ref string) (st
 		return "", fmt.Errorf("batch %s: %w", ref, ErrNotFound)
 	}
 	return sku, err
+}
+
+// Batch returns one batch with its totals.
+func (Products) Batch(ctx context.Context, q event.Querier, ref string) (domain.Batch, error) {
+	bs, err := queryBatches(ctx, q, batchColumns+`WHERE ref = ?`, ref)
+	switch {
+	case err != nil:
+		return domain.Batch{}, err
+	case len(bs) == 0:
+		return domain.Batch{}, fmt.Errorf("batch %s: %w", ref, ErrNotFound)
+	}
+	return bs[0], nil
 }
 
 // Known reports whether any batch of the SKU exists.

@@ -5,6 +5,8 @@ package adapters
 // Migrations create the inventory tables. Steps are only ever appended.
 // Step 5 keeps on scm_allocations only the indexes that queries use, the
 // reservations' one partial: every allocation writes each index it is in.
+// Step 6 lets a load read only the batches with stock free (partial index)
+// and a batch's lines most recent first.
 var Migrations = []string{`
 CREATE TABLE scm_batches (
 	ref      TEXT PRIMARY KEY,
@@ -60,4 +62,7 @@ ALTER TABLE scm_fulfilments ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';`
 DROP INDEX scm_allocations_sku;
 DROP INDEX scm_allocations_cart;
 DROP INDEX scm_allocations_hold;
-CREATE INDEX scm_allocations_hold ON scm_allocations (hold_until) WHERE cart_id <> '';`}
+CREATE INDEX scm_allocations_hold ON scm_allocations (hold_until) WHERE cart_id <> '';`, `
+DROP INDEX scm_allocations_batch;
+CREATE INDEX scm_allocations_batch_seq ON scm_allocations (batch_ref, seq);
+CREATE INDEX scm_batches_free ON scm_batches (sku) WHERE qty > allocated + reserved;`}

@@ -67,6 +67,19 @@ func checkLine(orderID, sku string, qty int) error {
 	return nil
 }
 
+// known fails with ErrUnknownSKU when the product has no batch at all
+// (its batches with nothing free are not loaded).
+func (a *App) known(ctx context.Context, u *unit, p *domain.Product) error {
+	if len(p.Batches) > 0 {
+		return nil
+	}
+	ok, err := a.products.Known(ctx, u.tx, p.SKU)
+	if err == nil && !ok {
+		err = unknownSKU(p.SKU)
+	}
+	return err
+}
+
 // Allocate allocates a line of a SKU that has stock records. Out of stock
 // is an outcome (the line is backordered), not an error.
 func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
@@ -77,8 +90,8 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		out = Allocation{}
 		return a.change(ctx, u, cmd.SKU, adapters.Scope{Orders: []string{cmd.OrderID}}, func(p *domain.Product) error {
-			if len(p.Batches) == 0 {
-				return unknownSKU(cmd.SKU)
+			if err := a.known(ctx, u, p); err != nil {
+				return err
 			}
 			ref, err := p.Allocate(domain.Line{OrderID: cmd.OrderID, SKU: cmd.SKU, Qty: cmd.Qty}, a.now())
 			// A line of the book's API belongs to no fulfilment order: no
@@ -105,7 +118,7 @@ func (a *App) ChangeBatchQuantity(ctx context.Context, ref string, qty int) erro
 		if err != nil {
 			return err
 		}
-		return a.change(ctx, u, sku, adapters.Scope{Batch: ref}, func(p *domain.Product) error {
+		return a.change(ctx, u, sku, adapters.Scope{Batch: ref, Keep: qty}, func(p *domain.Product) error {
 			return p.ChangeBatchQuantity(ref, qty, a.now())
 		})
 	})
@@ -119,8 +132,8 @@ func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.
 	var out domain.Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
-			if len(p.Batches) == 0 {
-				return unknownSKU(sku)
+			if err := a.known(ctx, u, p); err != nil {
+				return err
 			}
 			var err error
 			out, err = p.Reserve(cartID, qty, a.now().Add(a.ReservationTTL), a.now())

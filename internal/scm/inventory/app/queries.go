@@ -8,27 +8,15 @@ import (
 )
 
 // Product returns a SKU's product (batches with allocated, reserved and
-// available quantities; waiting lines; version).
+// available quantities, every one of them; waiting lines; version). Its
+// allocated lines are not loaded: the batches carry their totals.
 func (a *App) Product(ctx context.Context, sku string) (*domain.Product, error) {
 	return a.products.Load(ctx, a.store.Read(), sku, adapters.Scope{All: true})
 }
 
 // Batch returns one batch with its quantities.
 func (a *App) Batch(ctx context.Context, ref string) (domain.Batch, error) {
-	sku, err := a.products.SKUOfBatch(ctx, a.store.Read(), ref)
-	if err != nil {
-		return domain.Batch{}, err
-	}
-	p, err := a.Product(ctx, sku)
-	if err != nil {
-		return domain.Batch{}, err
-	}
-	for _, b := range p.Batches {
-		if b.Ref == ref {
-			return b, nil
-		}
-	}
-	return domain.Batch{}, adapters.ErrNotFound
+	return a.products.Batch(ctx, a.store.Read(), ref)
 }
 
 // Known reports whether the SKU has stock records (the catalog query).

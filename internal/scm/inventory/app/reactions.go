@@ -32,7 +32,12 @@ func (a *App) receiveStock(ctx context.Context, tx event.Tx, m messages.ReceiveS
 			return &messages.Refusal{Err: messages.ErrConflict,
 				Detail: fmt.Sprintf("batch %s holds %s, not %s", m.Ref, sku, m.SKU)}
 		}
-		return a.change(ctx, u, sku, adapters.Scope{Batch: m.Ref}, func(p *domain.Product) error {
+		// Stock received only grows the batch: none of its lines has to go.
+		scope := adapters.Scope{Batches: []string{m.Ref}}
+		if m.Qty < 0 {
+			scope = adapters.Scope{Batch: m.Ref}
+		}
+		return a.change(ctx, u, sku, scope, func(p *domain.Product) error {
 			b := batchOf(p, m.Ref)
 			if err := p.ChangeBatchQuantity(m.Ref, b.Qty+m.Qty, a.now()); err != nil {
 				return asInvalid(err)

@@ -45,7 +45,9 @@ type Backorder struct {
 // Batches carry their allocated and reserved totals, so that a product with
 // many lines need not load them all: Allocations holds the lines a command
 // works on (the repository loads them by order, cart, batch or due time,
-// see Scope), and every change keeps the totals in step.
+// see Scope), and every change keeps the totals in step. Likewise Batches
+// need not hold the batches with nothing free that no loaded line is in:
+// they cannot take a line, and the product's totals do not need them.
 type Product struct {
 	SKU         string
 	Version     int64

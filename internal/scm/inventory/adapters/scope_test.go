@@ -1,0 +1,185 @@
+package adapters_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/sqlite"
+	"github.com/banchan/banchan/internal/scm/inventory/adapters"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
+)
+
+// A load reads the batches with stock free and the batches of the lines in
+// scope, not every batch the SKU ever had; a batch's lines are read only as
+// far as a change of its quantity needs them. Both with and without the
+// product cache.
+func TestLoadReadsOnlyWhatTheScopeNeeds(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for name, repo := range map[string]func() adapters.Products{
+		"no cache": func() adapters.Products { return adapters.Products{} },
+		"cache":    func() adapters.Products { return adapters.WithCache(10) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inv.db"),
+				sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Migrate(ctx, "inventory", adapters.Migrations); err != nil {
+				t.Fatal(err)
+			}
+			repo := repo()
+			var last *domain.Product
+			change := func(scope adapters.Scope, fn func(p *domain.Product) error) {
+				t.Helper()
+				err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+					p, err := repo.LoadForUpdate(ctx, tx, "SKU-1", scope)
+					if err != nil {
+						return err
+					}
+					last = p
+					if err := fn(p); err != nil {
+						return err
+					}
+					return repo.Save(ctx, tx, p, now)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			added := now
+			addBatch := func(ref string, qty int) {
+				added = added.Add(time.Minute) // batches in the order added, not by name
+				b, err := domain.NewBatch(ref, "SKU-1", qty, nil, added)
+				if err != nil {
+					t.Fatal(err)
+				}
+				change(adapters.Scope{}, func(p *domain.Product) error { return p.AddBatch(b, now) })
+			}
+			allocate := func(order string, qty int) string {
+				var ref string
+				change(adapters.Scope{Orders: []string{order}}, func(p *domain.Product) error {
+					var err error
+					ref, err = p.Allocate(domain.Line{OrderID: order, SKU: "SKU-1", Qty: qty}, now)
+					return err
+				})
+				return ref
+			}
+			// Twenty used-up batches of one unit, then one with ten units
+			// taken by ten lines, then one with stock free.
+			for i := range 20 {
+				ref := fmt.Sprintf("old-%02d", i)
+				addBatch(ref, 1)
+				if got := allocate(fmt.Sprintf("o-%02d", i), 1); got != ref {
+					t.Fatalf("o-%02d went to %s, want %s", i, got, ref)
+				}
+			}
+			addBatch("full", 10)
+			for i := range 10 {
+				allocate(fmt.Sprintf("f-%d", i), 1)
+			}
+			addBatch("free", 100)
+
+			refs := func(p *domain.Product) []string {
+				var out []string
+				for _, b := range p.Batches {
+					out = append(out, b.Ref)
+				}
+				return out
+			}
+			orders := func(p *domain.Product) []string {
+				var out []string
+				for _, a := range p.Allocations {
+					out = append(out, a.OrderID)
+				}
+				return out
+			}
+			for _, tc := range []struct {
+				name          string
+				scope         adapters.Scope
+				batches, want []string
+			}{
+				{"a new order", adapters.Scope{Orders: []string{"new"}}, []string{"free"}, nil},
+				{"an order in a used-up batch", adapters.Scope{Orders: []string{"o-03"}},
+					[]string{"old-03", "free"}, []string{"o-03"}},
+				{"a batch growing", adapters.Scope{Batches: []string{"full"}}, []string{"full", "free"}, nil},
+				{"a batch kept at what it holds", adapters.Scope{Batch: "full", Keep: 10}, []string{"full", "free"}, nil},
+				{"a batch shrunk by three", adapters.Scope{Batch: "full", Keep: 7},
+					[]string{"full", "free"}, []string{"f-9", "f-8", "f-7"}},
+				{"a batch emptied", adapters.Scope{Batch: "old-05"}, []string{"old-05", "free"}, []string{"o-05"}},
+			} {
+				for _, how := range []string{"Load", "LoadForUpdate"} {
+					err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+						var p *domain.Product
+						var err error
+						if how == "Load" {
+							p, err = repo.Load(ctx, tx, "SKU-1", tc.scope)
+						} else {
+							p, err = repo.LoadForUpdate(ctx, tx, "SKU-1", tc.scope)
+						}
+						if err != nil {
+							return err
+						}
+						if got := refs(p); !slices.Equal(got, tc.batches) {
+							t.Errorf("%s, %s: batches %v, want %v", tc.name, how, got, tc.batches)
+						}
+						if got := orders(p); !slices.Equal(got, tc.want) {
+							t.Errorf("%s, %s: lines %v, want %v", tc.name, how, got, tc.want)
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			p, err := repo.Load(ctx, s.Read(), "SKU-1", adapters.Scope{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Batches) != 22 || len(p.Allocations) != 0 || p.Available() != 100 {
+				t.Errorf("whole product: %d batches, %d lines, %d available; want 22, 0, 100",
+					len(p.Batches), len(p.Allocations), p.Available())
+			}
+
+			// Allocating again a line in a used-up batch changes nothing;
+			// cancelling it frees that batch, which a new line then takes.
+			if got := allocate("o-07", 1); got != "old-07" {
+				t.Errorf("o-07 again went to %s, want old-07 (a no-op)", got)
+			}
+			change(adapters.Scope{Orders: []string{"o-07"}}, func(p *domain.Product) error {
+				p.Cancel("o-07", now)
+				return nil
+			})
+			if got := allocate("new", 1); got != "old-07" {
+				t.Errorf("a new line after o-07's cancel went to %s, want old-07 (warehouse stock, oldest)", got)
+			}
+			// Shrinking the full batch by two takes out its two most recent lines.
+			change(adapters.Scope{Batch: "full", Keep: 8}, func(p *domain.Product) error {
+				return p.ChangeBatchQuantity("full", 8, now)
+			})
+			var taken []string
+			for _, e := range last.Events {
+				if d, ok := e.(domain.Deallocated); ok {
+					taken = append(taken, d.Allocation.OrderID)
+				}
+			}
+			if !slices.Equal(taken, []string{"f-9", "f-8"}) {
+				t.Errorf("shrinking full to 8 took out %v, want [f-9 f-8]", taken)
+			}
+			b, err := repo.Batch(ctx, s.Read(), "full")
+			if err != nil || b.Qty != 8 || b.Allocated != 8 {
+				t.Errorf("full after the shrink: %+v, %v; want qty 8, allocated 8", b, err)
+			}
+		})
+	}
+}
