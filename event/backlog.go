@@ -1,6 +1,9 @@
 package event
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SubscriptionRegistry records which topics and event types each durable
 // subscription handles, so that what a subscription still waits for can be
@@ -23,6 +26,28 @@ type SubscriptionRegistry interface {
 type Backlog interface {
 	// Unacknowledged returns those envelopes with a position in (after,
 	// until], in position order, and how many envelopes the log holds in
-	// that range.
+	// that range. Envelopes at or below the inbox horizon (see
+	// InboxPruner) are acknowledged.
 	Unacknowledged(ctx context.Context, after, until int64) (envs []Envelope, logged int, err error)
+}
+
+// InboxPruner bounds the inboxes. Every envelope up to the inbox horizon, a
+// log position that only moves forward, has been acknowledged by every
+// registered subscription that handles it (an inbox record or a dead
+// letter) and each inbox record of it is older than a retention: those
+// records are deleted, and the backlog counts everything up to the horizon
+// as acknowledged, so that a broker's lost storage does not bring them
+// back. The horizon stops at the first envelope some subscription still
+// waits for, or has handled within the retention.
+//
+// What the inbox then no longer guards against is a redelivery of an
+// envelope acknowledged more than the retention ago: a consumer that
+// handled it, committed, lost its acknowledgement and stayed away longer
+// than the retention, or a subscription replayed from its start. The
+// retention must be longer than any of those may take.
+type InboxPruner interface {
+	// PruneInbox moves the horizon as far as it can with records handled
+	// before handledBefore, deleting theirs, and returns how many it deleted
+	// and the horizon.
+	PruneInbox(ctx context.Context, handledBefore time.Time) (deleted int64, horizon int64, err error)
 }

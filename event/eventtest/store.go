@@ -45,6 +45,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) StoreUnderTest) {
 		{"SubscriptionBacklog", testSubscriptionBacklog},
 		{"OutboxRecoversLostBroker", testOutboxRecoversLostBroker},
 		{"OutboxRecoversBrokerTailLoss", testOutboxRecoversTailLoss},
+		{"InboxPrune", testInboxPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,14 +41,21 @@ const unacknowledgedQuery = `SELECT ` + logColumns + ` FROM event_log l
 	ORDER BY l.position`
 
 // Unacknowledged returns what registered subscriptions still wait for in
-// (after, until]; see event.Backlog.
+// (after, until], above the inbox horizon; see event.Backlog.
 func (s *Store) Unacknowledged(ctx context.Context, after, until int64) ([]event.Envelope, int, error) {
 	var logged int
 	if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_log WHERE position > ? AND position <= ?`,
 		after, until).Scan(&logged); err != nil {
 		return nil, 0, fmt.Errorf("count log (%d, %d]: %w", after, until, err)
 	}
-	rows, err := s.Read().QueryContext(ctx, unacknowledgedQuery, after, until)
+	horizon, err := s.Checkpoint(ctx, InboxHorizon)
+	if err != nil {
+		return nil, 0, err
+	}
+	if horizon >= until {
+		return nil, logged, nil
+	}
+	rows, err := s.Read().QueryContext(ctx, unacknowledgedQuery, max(after, horizon), until)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unacknowledged (%d, %d]: %w", after, until, err)
 	}

@@ -40,6 +40,9 @@ type Config struct {
 	Workers         int
 	ShutdownTimeout time.Duration
 	ReservationTTL  time.Duration
+	// InboxRetention is how long an inbox record is kept once every
+	// subscription has acknowledged its event (0 keeps them all).
+	InboxRetention time.Duration
 	// AllocationDeadline is how long an order may wait for allocation
 	// before the SCM raises FulfilmentDelayed.
 	AllocationDeadline time.Duration
@@ -64,7 +67,7 @@ func Default() Config {
 	return Config{HTTP: "127.0.0.1:8080", DataDir: "./data", Services: []string{"all"},
 		NATSStream: "BANCHAN", NATSPrefix: "banchan", NATSReplicas: 1, PostgresSchema: "banchan",
 		MaxDeliveries: 5, RetryBase: time.Second, RetryMax: time.Minute, AckWait: 10 * time.Second,
-		Workers: 8, ShutdownTimeout: 15 * time.Second, ReservationTTL: 15 * time.Minute, LogLevel: "info", LogFormat: "text",
+		Workers: 8, ShutdownTimeout: 15 * time.Second, ReservationTTL: 15 * time.Minute, InboxRetention: 7 * 24 * time.Hour, LogLevel: "info", LogFormat: "text",
 		AllocationDeadline: 10 * time.Minute, SimulateMinDelay: 300 * time.Millisecond, SimulateMaxDelay: 1500 * time.Millisecond}
 }
 
@@ -101,6 +104,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	num(&c.Workers, "workers", "concurrent handlers per subscription")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", "time to finish in-flight work on SIGTERM")
 	dur(&c.ReservationTTL, "reservation-ttl", "how long a cart's reservation holds stock")
+	dur(&c.InboxRetention, "inbox-retention", "how long the inbox keeps the record of a handled event once every subscription has "+
+		"acknowledged it, against redelivery; longer than any consumer may stay away (0 keeps every record)")
 	dur(&c.AllocationDeadline, "allocation-deadline", "how long an order may wait for stock before FulfilmentDelayed is raised")
 	fs.BoolVar(&c.Simulate, "simulate", c.Simulate, "drive kitchen, warehouse and delivery steps by themselves and seed demo batches (a first look; off by default)"+envNote("simulate"))
 	dur(&c.SimulateMinDelay, "simulate-min-delay", "with --simulate: shortest delay before each step")
@@ -207,6 +212,9 @@ func (c Config) Validate() error {
 		c.ReservationTTL < time.Second || c.AllocationDeadline < time.Second {
 		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s, --allocation-deadline >= 1s")
 	}
+	if c.InboxRetention != 0 && c.InboxRetention <= c.AckWait {
+		bad("--inbox-retention %s: want 0 (keep every record) or longer than --ack-wait %s", c.InboxRetention, c.AckWait)
+	}
 	if c.SimulateMinDelay < 0 || c.SimulateMaxDelay < c.SimulateMinDelay || c.SimulateMaxDelay > time.Hour {
 		bad("--simulate-min-delay %s, --simulate-max-delay %s: want 0 <= min <= max <= 1h", c.SimulateMinDelay, c.SimulateMaxDelay)
 	}
@@ -248,7 +256,7 @@ func (c Config) LogAttrs() []any {
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
 		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
-		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL,
+		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "inbox_retention", c.InboxRetention,
 		"allocation_deadline", c.AllocationDeadline, "simulate", c.Simulate, "log_level", c.LogLevel, "log_format", c.LogFormat}
 }
 

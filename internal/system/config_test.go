@@ -42,6 +42,7 @@ func TestConfigValidateNamesTheProblem(t *testing.T) {
 		{"ordering without scm", func(c *Config) { c.Services = []string{"ordering"} }, "--scm-url"},
 		{"adapter without scm", func(c *Config) { c.Services = []string{"scm-adapter"} }, "--scm-url"},
 		{"allocation deadline", func(c *Config) { c.AllocationDeadline = 0 }, "--allocation-deadline"},
+		{"inbox retention within the ack wait", func(c *Config) { c.InboxRetention = 5 * time.Second }, "--inbox-retention"},
 		{"simulate delays", func(c *Config) { c.SimulateMinDelay = time.Second; c.SimulateMaxDelay = time.Millisecond }, "--simulate-max-delay"},
 		{"zero deliveries", func(c *Config) { c.MaxDeliveries = 0 }, "--max-deliveries"},
 		{"retry max below base", func(c *Config) { c.RetryMax = time.Millisecond }, "--retry-base"},

@@ -80,6 +80,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *System, err erro
 	if err := s.wire(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.InboxRetention > 0 {
+		s.runners = append(s.runners, s.pruneInbox)
+	}
 	s.listener, err = net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return nil, fmt.Errorf("http: listen %s: %w", cfg.HTTP, err)

@@ -1,0 +1,56 @@
+package system_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/banchan/banchan/event/sqlstore"
+	"github.com/banchan/banchan/internal/system"
+	"github.com/banchan/banchan/internal/testenv"
+)
+
+// With --inbox-retention, the records of events every subscription has
+// acknowledged go once they are older than it; the system keeps working
+// and orders placed after are handled once.
+func TestInboxIsPrunedAfterItsRetention(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t, func(c *system.Config) { c.AckWait, c.InboxRetention = time.Second, 2*time.Second })
+	e.AddBatch("b-1", "KIMCHI-500G", 10)
+	first := e.PlaceOrder("c-1", "KIMCHI-500G", 2)
+	e.WaitStatus(first, "ALLOCATED")
+	if n := e.Count("event_inbox"); n == 0 {
+		t.Fatal("no inbox records after an order was allocated")
+	}
+	horizon := func() int64 {
+		h, err := e.Sys.Store().Checkpoint(context.Background(), sqlstore.InboxHorizon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	var logged int64
+	if err := e.Sys.Store().Read().QueryRowContext(context.Background(),
+		`SELECT MAX(position) FROM event_log`).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	e.Eventually(20*time.Second, "the inbox pruned up to the first order's events", func() bool {
+		return horizon() >= logged
+	})
+	var left int
+	if err := e.Sys.Store().Read().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM event_inbox i
+		JOIN event_log l ON l.id = i.event_id WHERE l.position <= ?`, logged).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d inbox records of events at or below the horizon left", left)
+	}
+
+	second := e.PlaceOrder("c-1", "KIMCHI-500G", 3)
+	e.WaitStatus(second, "ALLOCATED")
+	var p struct{ Available int }
+	e.JSON("GET", "/v1/products/KIMCHI-500G", "", 200, &p)
+	if p.Available != 5 {
+		t.Errorf("available %d after orders of 2 and 3 from 10, want 5", p.Available)
+	}
+}
