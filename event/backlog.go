@@ -31,23 +31,24 @@ type Backlog interface {
 	Unacknowledged(ctx context.Context, after, until int64) (envs []Envelope, logged int, err error)
 }
 
-// InboxPruner bounds the inboxes. Every envelope up to the inbox horizon, a
-// log position that only moves forward, has been acknowledged by every
-// registered subscription that handles it (an inbox record or a dead
-// letter) and each inbox record of it is older than a retention: those
-// records are deleted, and the backlog counts everything up to the horizon
-// as acknowledged, so that a broker's lost storage does not bring them
-// back. The horizon stops at the first envelope some subscription still
-// waits for, or has handled within the retention.
+// InboxPruner bounds the inboxes. Each subscription has an inbox horizon,
+// a log position that only moves forward: every envelope up to it that the
+// subscription handles it has acknowledged (an inbox record or a dead
+// letter), each record older than a retention. Those records are deleted;
+// the backlog counts what is at or below a subscription's horizon as
+// acknowledged by it, so a broker's lost storage does not bring it back,
+// and the inbox knows an envelope of the log at or below it as handled, so
+// a redelivery (a consumer replayed from the stream's start) changes
+// nothing. A horizon stops at the first envelope its subscription still
+// waits for, or handled within the retention; a subscription registered
+// later starts at 0 and sees the whole log.
 //
-// What the inbox then no longer guards against is a redelivery of an
-// envelope acknowledged more than the retention ago: a consumer that
-// handled it, committed, lost its acknowledgement and stayed away longer
-// than the retention, or a subscription replayed from its start. The
-// retention must be longer than any of those may take.
+// What the inbox then no longer guards against is a redelivery, more than
+// the retention after its acknowledgement, of a message that is not in the
+// store's own log at the position it carries (one from another store).
 type InboxPruner interface {
-	// PruneInbox moves the horizon as far as it can with records handled
-	// before handledBefore, deleting theirs, and returns how many it deleted
-	// and the horizon.
-	PruneInbox(ctx context.Context, handledBefore time.Time) (deleted int64, horizon int64, err error)
+	// PruneInbox moves every registered subscription's horizon as far as
+	// records handled before handledBefore allow, deleting theirs, and
+	// returns how many it deleted and the lowest horizon.
+	PruneInbox(ctx context.Context, handledBefore time.Time) (deleted int64, lowest int64, err error)
 }

@@ -70,9 +70,11 @@ func testInboxPrune(t *testing.T, s StoreUnderTest) {
 	prune(t, p, time.Now().Add(-time.Hour), 0, 0) // all handled within the hour
 	checkBacklog(t, s, 0, log[5].Position, len(log), log[4], log[5])
 
-	prune(t, p, later, 4, log[3].Position) // log[0] and log[3] of both; log[4] holds it
-	if got := inboxRecords(t, s, "billing"); got != billing-2 {
-		t.Errorf("billing keeps %d records, want %d (log[4] and the message from outside the log)", got, billing-2)
+	// billing passes log[0] to log[4] (log[5] holds it), shipping log[0] to
+	// log[3] (log[4] holds it).
+	prune(t, p, later, 5, log[3].Position)
+	if got := inboxRecords(t, s, "billing"); got != billing-3 {
+		t.Errorf("billing keeps %d records, want %d (the message from outside the log)", got, billing-3)
 	}
 	if got := inboxRecords(t, s, "shipping"); got != shipping-2 {
 		t.Errorf("shipping keeps %d records, want %d", got, shipping-2)
@@ -81,20 +83,42 @@ func testInboxPrune(t *testing.T, s StoreUnderTest) {
 	checkBacklog(t, s, 0, log[3].Position, 4)
 	prune(t, p, later, 0, log[3].Position) // again: nothing more
 
-	markAllHandled(t, s, "shipping", log[4], log[5])
-	markAllHandled(t, s, "billing", log[5])
-	prune(t, p, later, 4, log[5].Position)
-	checkBacklog(t, s, 0, log[5].Position, len(log))
-	if got := inboxRecords(t, s, "billing"); got != 1 {
-		t.Errorf("billing keeps %d records, want 1 (the message from outside the log)", got)
+	// Redelivered, a pruned envelope of the log is known as handled; one
+	// that is not the log's at its position is not.
+	redelivered := func(sub string, env event.Envelope) (first bool) {
+		t.Helper()
+		err := event.WithInbox(s, sub, func(context.Context, event.Tx, event.Envelope) error {
+			first = true
+			return nil
+		})(context.Background(), env)
+		if err != nil {
+			t.Fatalf("deliver %s to %s: %v", env.ID, sub, err)
+		}
+		return first
+	}
+	if redelivered("billing", log[3]) || redelivered("shipping", log[0]) {
+		t.Error("a pruned envelope redelivered was handled again")
+	}
+	foreign := streamEnvelope(t, "elsewhere", 1)
+	foreign.Position = log[2].Position
+	if !redelivered("billing", foreign) || redelivered("billing", foreign) {
+		t.Error("a message not in the log at its position: want handled once")
 	}
 
-	// What comes after the horizon is waited for as before.
+	markAllHandled(t, s, "shipping", log[4], log[5])
+	markAllHandled(t, s, "billing", log[5])
+	prune(t, p, later, 3, log[5].Position)
+	checkBacklog(t, s, 0, log[5].Position, len(log))
+	if got := inboxRecords(t, s, "billing"); got != 2 {
+		t.Errorf("billing keeps %d records, want 2 (the messages from outside the log)", got)
+	}
+
+	// What comes after the horizons is waited for as before.
 	appendTyped(t, s, topic, "OrderPlaced", 9)
 	next := readLog(t, s)[len(log)]
 	checkBacklog(t, s, 0, next.Position, len(log)+1, next)
 
-	// A broker that lost its data gets again only what is above the horizon.
+	// A broker that lost its data gets again only what is above the horizons.
 	if ids, _ := flushOnEpoch(t, s, 1000); len(ids) != len(log)+1 {
 		t.Fatalf("first start: published %d, want %d", len(ids), len(log)+1)
 	}
@@ -102,5 +126,13 @@ func testInboxPrune(t *testing.T, s StoreUnderTest) {
 	checkPublished(t, "start on a broker that lost its data, after pruning", ids, idsOf([]event.Envelope{next}))
 	if n != 1 {
 		t.Errorf("republished %d, want 1", n)
+	}
+
+	// A subscription registered after the pruning waits for the whole log
+	// of its types, and handles a redelivered envelope.
+	register(t, s, "audit", []string{topic}, []string{"OrderPlaced"})
+	checkBacklog(t, s, 0, next.Position, len(log)+1, log[0], log[3], log[4], log[5], next)
+	if !redelivered("audit", log[3]) {
+		t.Error("a subscription registered after the pruning did not handle an old envelope")
 	}
 }

@@ -28,34 +28,29 @@ func (s *Store) RegisterSubscription(ctx context.Context, name string, topics, t
 }
 
 // unacknowledgedQuery selects the envelopes of a position range that some
-// registered subscription handles and has neither handled (inbox) nor
-// given up on (dead letter; its message key is the event id); all of them
-// while no subscription is registered.
+// registered subscription handles and has neither handled (inbox, or at
+// or below its inbox horizon) nor given up on (dead letter; its message
+// key is the event id); all of them while no subscription is registered.
 const unacknowledgedQuery = `SELECT ` + logColumns + ` FROM event_log l
 	WHERE l.position > ? AND l.position <= ? AND (NOT EXISTS (SELECT 1 FROM event_subscriptions) OR EXISTS (
 		SELECT 1 FROM event_subscriptions s
 		WHERE s.topic = l.topic AND s.type = l.type
+		AND NOT EXISTS (SELECT 1 FROM event_checkpoints h
+			WHERE h.name = '` + InboxHorizonPrefix + `' || s.name AND h.position >= l.position)
 		AND NOT EXISTS (SELECT 1 FROM event_inbox i WHERE i.subscription = s.name AND i.event_id = l.id)
 		AND NOT EXISTS (SELECT 1 FROM event_dead_letters d
 			WHERE d.subscription = s.name AND d.message_key = l.id)))
 	ORDER BY l.position`
 
 // Unacknowledged returns what registered subscriptions still wait for in
-// (after, until], above the inbox horizon; see event.Backlog.
+// (after, until], above its inbox horizon; see event.Backlog.
 func (s *Store) Unacknowledged(ctx context.Context, after, until int64) ([]event.Envelope, int, error) {
 	var logged int
 	if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_log WHERE position > ? AND position <= ?`,
 		after, until).Scan(&logged); err != nil {
 		return nil, 0, fmt.Errorf("count log (%d, %d]: %w", after, until, err)
 	}
-	horizon, err := s.Checkpoint(ctx, InboxHorizon)
-	if err != nil {
-		return nil, 0, err
-	}
-	if horizon >= until {
-		return nil, logged, nil
-	}
-	rows, err := s.Read().QueryContext(ctx, unacknowledgedQuery, max(after, horizon), until)
+	rows, err := s.Read().QueryContext(ctx, unacknowledgedQuery, after, until)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unacknowledged (%d, %d]: %w", after, until, err)
 	}

@@ -4,75 +4,171 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/banchan/banchan/event"
 )
 
-// InboxHorizon is the checkpoint holding the inbox horizon (see
-// event.InboxPruner): every envelope at or below it is acknowledged.
-const InboxHorizon = "event/inbox-horizon"
+// InboxHorizonPrefix starts the name of the checkpoint holding a
+// subscription's inbox horizon (see event.InboxPruner): every envelope at
+// or below it that the subscription handles is acknowledged by it.
+const InboxHorizonPrefix = "event/inbox-horizon/"
 
 // pruneSpan is how many log positions one pruning transaction covers.
 const pruneSpan = 1000
 
-// holdsHorizonQuery finds, in a range of positions, the first envelope that
-// some registered subscription handles and has neither an inbox record
-// older than the cut (a millisecond time) nor a dead letter for: the
-// horizon cannot pass it.
-const holdsHorizonQuery = `SELECT MIN(l.position) FROM event_log l
-	WHERE l.position > ? AND l.position <= ? AND EXISTS (
-		SELECT 1 FROM event_subscriptions s
-		WHERE s.topic = l.topic AND s.type = l.type
-		AND NOT EXISTS (SELECT 1 FROM event_inbox i
-			WHERE i.subscription = s.name AND i.event_id = l.id AND i.handled_at < ?)
-		AND NOT EXISTS (SELECT 1 FROM event_dead_letters d
-			WHERE d.subscription = s.name AND d.message_key = l.id))`
+// horizonRefresh is how long a subscription's horizon is remembered before
+// it is read again (another process may have moved it).
+const horizonRefresh = time.Minute
 
-// PruneInbox moves the inbox horizon past the envelopes every registered
-// subscription acknowledged before handledBefore and deletes their inbox
+// holdsHorizonQuery finds, in a range of positions, the first envelope that
+// a subscription handles and has neither an inbox record older than the
+// cut (a millisecond time) nor a dead letter for: its horizon cannot pass
+// it.
+const holdsHorizonQuery = `SELECT MIN(l.position) FROM event_log l
+	WHERE l.position > ? AND l.position <= ?
+	AND EXISTS (SELECT 1 FROM event_subscriptions s WHERE s.name = ? AND s.topic = l.topic AND s.type = l.type)
+	AND NOT EXISTS (SELECT 1 FROM event_inbox i WHERE i.subscription = ? AND i.event_id = l.id AND i.handled_at < ?)
+	AND NOT EXISTS (SELECT 1 FROM event_dead_letters d WHERE d.subscription = ? AND d.message_key = l.id)`
+
+// horizons remembers the subscriptions' inbox horizons for MarkHandledAt.
+type horizons struct {
+	mu sync.Mutex
+	m  map[string]horizon
+}
+
+type horizon struct {
+	position int64
+	read     time.Time
+}
+
+// horizon returns the subscription's inbox horizon, as read at most
+// horizonRefresh ago.
+func (s *Store) horizon(ctx context.Context, subscription string) (int64, error) {
+	s.horizons.mu.Lock()
+	h, ok := s.horizons.m[subscription]
+	s.horizons.mu.Unlock()
+	if ok && time.Since(h.read) < horizonRefresh {
+		return h.position, nil
+	}
+	p, err := s.Checkpoint(ctx, InboxHorizonPrefix+subscription)
+	if err != nil {
+		return 0, err
+	}
+	s.remember(subscription, p)
+	return p, nil
+}
+
+func (s *Store) remember(subscription string, position int64) {
+	s.horizons.mu.Lock()
+	defer s.horizons.mu.Unlock()
+	if s.horizons.m == nil {
+		s.horizons.m = map[string]horizon{}
+	}
+	if h, ok := s.horizons.m[subscription]; !ok || position >= h.position {
+		s.horizons.m[subscription] = horizon{position: position, read: time.Now()}
+	}
+}
+
+// MarkHandledAt is MarkHandled for an envelope read from this store's log
+// at position: one at or below the subscription's inbox horizon was
+// handled and its record pruned, so it is reported as handled (false)
+// without a new record. An envelope the log does not hold at that position
+// (a message from elsewhere) is recorded as by MarkHandled.
+func (t *tx) MarkHandledAt(ctx context.Context, subscription, eventID string, position int64) (bool, error) {
+	if position > 0 {
+		h, err := t.s.horizon(ctx, subscription)
+		if err != nil {
+			return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
+		}
+		if position <= h {
+			var n int
+			if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_log WHERE position = ? AND id = ?`,
+				position, eventID).Scan(&n); err != nil {
+				return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
+			}
+			if n == 1 {
+				return false, nil
+			}
+		}
+	}
+	return t.MarkHandled(ctx, subscription, eventID)
+}
+
+// PruneInbox moves each registered subscription's inbox horizon past the
+// envelopes it acknowledged before handledBefore and deletes their inbox
 // records, one span of positions per transaction; see event.InboxPruner.
-// While no subscription is registered nothing is known to be acknowledged
-// and nothing is pruned. Records of ids the log does not hold (messages
-// from outside it) are kept. Several processes may prune at once: deletes
-// repeat harmlessly and the horizon never moves back.
-func (s *Store) PruneInbox(ctx context.Context, handledBefore time.Time) (deleted, horizon int64, err error) {
-	if horizon, err = s.Checkpoint(ctx, InboxHorizon); err != nil {
+// It returns how many records it deleted and the lowest horizon. Records
+// of ids the log does not hold (messages from outside it) are kept.
+// Several processes may prune at once: deletes repeat harmlessly and a
+// horizon never moves back.
+func (s *Store) PruneInbox(ctx context.Context, handledBefore time.Time) (deleted, lowest int64, err error) {
+	names, err := s.subscriptionNames(ctx)
+	if err != nil || len(names) == 0 {
 		return 0, 0, err
-	}
-	var subs int
-	if err := s.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_subscriptions`).Scan(&subs); err != nil {
-		return 0, horizon, fmt.Errorf("prune inbox: subscriptions: %w", err)
-	}
-	if subs == 0 {
-		return 0, horizon, nil
 	}
 	var head int64
 	if err := s.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM event_log`).Scan(&head); err != nil {
-		return 0, horizon, fmt.Errorf("prune inbox: log head: %w", err)
+		return 0, 0, fmt.Errorf("prune inbox: log head: %w", err)
 	}
 	cut := handledBefore.UTC().UnixMilli()
+	for i, name := range names {
+		n, h, err := s.pruneSubscription(ctx, name, head, cut)
+		deleted += n
+		if err != nil {
+			return deleted, 0, err
+		}
+		if i == 0 || h < lowest {
+			lowest = h
+		}
+	}
+	return deleted, lowest, nil
+}
+
+func (s *Store) subscriptionNames(ctx context.Context) ([]string, error) {
+	rows, err := s.Read().QueryContext(ctx, `SELECT DISTINCT name FROM event_subscriptions ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("prune inbox: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("prune inbox: subscriptions: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// pruneSubscription moves one subscription's horizon towards head.
+func (s *Store) pruneSubscription(ctx context.Context, name string, head, cut int64) (deleted, horizon int64, err error) {
+	if horizon, err = s.Checkpoint(ctx, InboxHorizonPrefix+name); err != nil {
+		return 0, 0, err
+	}
 	for horizon < head {
 		if err := ctx.Err(); err != nil {
 			return deleted, horizon, err
 		}
 		until := min(horizon+pruneSpan, head)
 		var held sql.NullInt64
-		if err := s.Read().QueryRowContext(ctx, holdsHorizonQuery, horizon, until, cut).Scan(&held); err != nil {
-			return deleted, horizon, fmt.Errorf("prune inbox (%d, %d]: %w", horizon, until, err)
+		if err := s.Read().QueryRowContext(ctx, holdsHorizonQuery, horizon, until, name, name, cut, name).Scan(&held); err != nil {
+			return deleted, horizon, fmt.Errorf("prune inbox of %s (%d, %d]: %w", name, horizon, until, err)
 		}
 		if held.Valid {
 			until = held.Int64 - 1
 		}
-		if until <= horizon {
-			break
+		if until > horizon {
+			n, err := s.pruneRange(ctx, name, horizon, until, cut)
+			deleted += n
+			if err != nil {
+				return deleted, horizon, err
+			}
+			horizon = until
+			s.remember(name, horizon)
 		}
-		n, err := s.pruneRange(ctx, horizon, until, cut)
-		deleted += n
-		if err != nil {
-			return deleted, horizon, err
-		}
-		horizon = until
 		if held.Valid {
 			break
 		}
@@ -80,45 +176,25 @@ func (s *Store) PruneInbox(ctx context.Context, handledBefore time.Time) (delete
 	return deleted, horizon, nil
 }
 
-// pruneRange deletes the registered subscriptions' inbox records of the
-// envelopes in (after, until], handled before cut, and moves the horizon
-// to until, in one transaction.
-func (s *Store) pruneRange(ctx context.Context, after, until, cut int64) (int64, error) {
+// pruneRange deletes the subscription's inbox records of the envelopes in
+// (after, until], handled before cut, and moves its horizon to until, in
+// one transaction.
+func (s *Store) pruneRange(ctx context.Context, name string, after, until, cut int64) (int64, error) {
 	var deleted int64
 	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-		deleted = 0
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT name FROM event_subscriptions ORDER BY name`)
+		res, err := tx.ExecContext(ctx, `DELETE FROM event_inbox WHERE subscription = ? AND handled_at < ?
+			AND event_id IN (SELECT id FROM event_log WHERE position > ? AND position <= ?)`, name, cut, after, until)
 		if err != nil {
 			return err
 		}
-		var names []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return err
-			}
-			names = append(names, n)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		for _, name := range names {
-			res, err := tx.ExecContext(ctx, `DELETE FROM event_inbox WHERE subscription = ? AND handled_at < ?
-				AND event_id IN (SELECT id FROM event_log WHERE position > ? AND position <= ?)`, name, cut, after, until)
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			deleted += n
-		}
+		deleted, _ = res.RowsAffected()
 		_, err = tx.ExecContext(ctx, `INSERT INTO event_checkpoints (name, position) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET position = excluded.position
-			WHERE excluded.position > event_checkpoints.position`, InboxHorizon, until)
+			WHERE excluded.position > event_checkpoints.position`, InboxHorizonPrefix+name, until)
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("prune inbox (%d, %d]: %w", after, until, err)
+		return 0, fmt.Errorf("prune inbox of %s (%d, %d]: %w", name, after, until, err)
 	}
 	return deleted, nil
 }
