@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -44,17 +45,21 @@ type horizon struct {
 }
 
 // horizon returns the subscription's inbox horizon, as read at most
-// horizonRefresh ago.
-func (s *Store) horizon(ctx context.Context, subscription string) (int64, error) {
+// horizonRefresh ago; it reads it with q, the caller's transaction (not
+// another connection, which a pool whose connections all wait in such
+// transactions would never give).
+func (s *Store) horizon(ctx context.Context, q event.Querier, subscription string) (int64, error) {
 	s.horizons.mu.Lock()
 	h, ok := s.horizons.m[subscription]
 	s.horizons.mu.Unlock()
 	if ok && time.Since(h.read) < horizonRefresh {
 		return h.position, nil
 	}
-	p, err := s.Checkpoint(ctx, InboxHorizonPrefix+subscription)
-	if err != nil {
-		return 0, err
+	var p int64
+	err := q.QueryRowContext(ctx, `SELECT position FROM event_checkpoints WHERE name = ?`,
+		InboxHorizonPrefix+subscription).Scan(&p)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("inbox horizon of %s: %w", subscription, err)
 	}
 	s.remember(subscription, p)
 	return p, nil
@@ -66,9 +71,10 @@ func (s *Store) remember(subscription string, position int64) {
 	if s.horizons.m == nil {
 		s.horizons.m = map[string]horizon{}
 	}
-	if h, ok := s.horizons.m[subscription]; !ok || position >= h.position {
-		s.horizons.m[subscription] = horizon{position: position, read: time.Now()}
+	if h, ok := s.horizons.m[subscription]; ok {
+		position = max(position, h.position) // a horizon never moves back
 	}
+	s.horizons.m[subscription] = horizon{position: position, read: time.Now()}
 }
 
 // MarkHandledAt is MarkHandled for an envelope read from this store's log
@@ -78,7 +84,7 @@ func (s *Store) remember(subscription string, position int64) {
 // (a message from elsewhere) is recorded as by MarkHandled.
 func (t *tx) MarkHandledAt(ctx context.Context, subscription, eventID string, position int64) (bool, error) {
 	if position > 0 {
-		h, err := t.s.horizon(ctx, subscription)
+		h, err := t.s.horizon(ctx, t, subscription)
 		if err != nil {
 			return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
 		}
