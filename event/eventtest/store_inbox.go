@@ -99,6 +99,9 @@ func testInboxPrune(t *testing.T, s StoreUnderTest) {
 	if redelivered("billing", log[3]) || redelivered("shipping", log[0]) {
 		t.Error("a pruned envelope redelivered was handled again")
 	}
+	if got := inboxRecords(t, s, "billing"); got != billing-3 {
+		t.Errorf("a pruned envelope redelivered left a record: billing has %d, want %d", got, billing-3)
+	}
 	foreign := streamEnvelope(t, "elsewhere", 1)
 	foreign.Position = log[2].Position
 	if !redelivered("billing", foreign) || redelivered("billing", foreign) {
@@ -126,6 +129,11 @@ func testInboxPrune(t *testing.T, s StoreUnderTest) {
 	checkPublished(t, "start on a broker that lost its data, after pruning", ids, idsOf([]event.Envelope{next}))
 	if n != 1 {
 		t.Errorf("republished %d, want 1", n)
+	}
+
+	// A dead letter redriven after the horizon passed it is handled, once.
+	if !redelivered("billing", log[2]) || redelivered("billing", log[2]) {
+		t.Error("a dead letter redriven below the horizon: want handled once")
 	}
 
 	// A subscription registered after the pruning waits for the whole log

@@ -3,9 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -19,10 +17,6 @@ const InboxHorizonPrefix = "event/inbox-horizon/"
 // pruneSpan is how many log positions one pruning transaction covers.
 const pruneSpan = 1000
 
-// horizonRefresh is how long a subscription's horizon is remembered before
-// it is read again (another process may have moved it).
-const horizonRefresh = time.Minute
-
 // holdsHorizonQuery finds, in a range of positions, the first envelope that
 // a subscription handles and has neither an inbox record older than the
 // cut (a millisecond time) nor a dead letter for: its horizon cannot pass
@@ -33,73 +27,44 @@ const holdsHorizonQuery = `SELECT MIN(l.position) FROM event_log l
 	AND NOT EXISTS (SELECT 1 FROM event_inbox i WHERE i.subscription = ? AND i.event_id = l.id AND i.handled_at < ?)
 	AND NOT EXISTS (SELECT 1 FROM event_dead_letters d WHERE d.subscription = ? AND d.message_key = l.id)`
 
-// horizons remembers the subscriptions' inbox horizons for MarkHandledAt.
-type horizons struct {
-	mu sync.Mutex
-	m  map[string]horizon
-}
-
-type horizon struct {
-	position int64
-	read     time.Time
-}
-
-// horizon returns the subscription's inbox horizon, as read at most
-// horizonRefresh ago; it reads it with q, the caller's transaction (not
-// another connection, which a pool whose connections all wait in such
-// transactions would never give).
-func (s *Store) horizon(ctx context.Context, q event.Querier, subscription string) (int64, error) {
-	s.horizons.mu.Lock()
-	h, ok := s.horizons.m[subscription]
-	s.horizons.mu.Unlock()
-	if ok && time.Since(h.read) < horizonRefresh {
-		return h.position, nil
-	}
-	var p int64
-	err := q.QueryRowContext(ctx, `SELECT position FROM event_checkpoints WHERE name = ?`,
-		InboxHorizonPrefix+subscription).Scan(&p)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("inbox horizon of %s: %w", subscription, err)
-	}
-	s.remember(subscription, p)
-	return p, nil
-}
-
-func (s *Store) remember(subscription string, position int64) {
-	s.horizons.mu.Lock()
-	defer s.horizons.mu.Unlock()
-	if s.horizons.m == nil {
-		s.horizons.m = map[string]horizon{}
-	}
-	if h, ok := s.horizons.m[subscription]; ok {
-		position = max(position, h.position) // a horizon never moves back
-	}
-	s.horizons.m[subscription] = horizon{position: position, read: time.Now()}
-}
+// prunedQuery tells whether an envelope just recorded in a subscription's
+// inbox is the log's own at its position, at or below the subscription's
+// horizon, and not a dead letter being redriven: then it was handled
+// before and its record pruned.
+const prunedQuery = `SELECT COUNT(*) FROM event_checkpoints h JOIN event_log l ON l.position = ? AND l.id = ?
+	WHERE h.name = ? AND h.position >= l.position
+	AND NOT EXISTS (SELECT 1 FROM event_dead_letters d WHERE d.subscription = ? AND d.message_key = l.id)`
 
 // MarkHandledAt is MarkHandled for an envelope read from this store's log
 // at position: one at or below the subscription's inbox horizon was
-// handled and its record pruned, so it is reported as handled (false)
-// without a new record. An envelope the log does not hold at that position
-// (a message from elsewhere) is recorded as by MarkHandled.
+// handled and its record pruned, so it is reported as handled (false) and
+// leaves no record. One the log does not hold at that position (a message
+// from elsewhere), and a dead letter being redriven, are recorded as by
+// MarkHandled.
+//
+// The record is written first and the horizon read after it, in the same
+// transaction: a pruning that deleted the record concurrently has
+// committed by then (the insert waited for it on PostgreSQL; SQLite runs
+// one transaction at a time), so the horizon read is never older than the
+// deletion.
 func (t *tx) MarkHandledAt(ctx context.Context, subscription, eventID string, position int64) (bool, error) {
-	if position > 0 {
-		h, err := t.s.horizon(ctx, t, subscription)
-		if err != nil {
-			return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
-		}
-		if position <= h {
-			var n int
-			if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_log WHERE position = ? AND id = ?`,
-				position, eventID).Scan(&n); err != nil {
-				return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
-			}
-			if n == 1 {
-				return false, nil
-			}
-		}
+	first, err := t.MarkHandled(ctx, subscription, eventID)
+	if err != nil || !first || position <= 0 {
+		return first, err
 	}
-	return t.MarkHandled(ctx, subscription, eventID)
+	var pruned int
+	if err := t.QueryRowContext(ctx, prunedQuery, position, eventID, InboxHorizonPrefix+subscription, subscription).
+		Scan(&pruned); err != nil {
+		return false, fmt.Errorf("inbox %s %s: horizon: %w", subscription, eventID, err)
+	}
+	if pruned == 0 {
+		return true, nil
+	}
+	if _, err := t.ExecContext(ctx, `DELETE FROM event_inbox WHERE subscription = ? AND event_id = ?`,
+		subscription, eventID); err != nil {
+		return false, fmt.Errorf("inbox %s %s: %w", subscription, eventID, err)
+	}
+	return false, nil
 }
 
 // PruneInbox moves each registered subscription's inbox horizon past the
@@ -173,7 +138,6 @@ func (s *Store) pruneSubscription(ctx context.Context, name string, head, cut in
 				return deleted, horizon, err
 			}
 			horizon = until
-			s.remember(name, horizon)
 		}
 		if held.Valid {
 			break

@@ -67,8 +67,6 @@ type Store struct {
 	// heads is the writer's memory of stream versions (group commit on an
 	// exclusive store; see streamHeads).
 	heads *streamHeads
-	// horizons are the subscriptions' inbox horizons (see MarkHandledAt).
-	horizons horizons
 
 	closeOnce sync.Once
 }
