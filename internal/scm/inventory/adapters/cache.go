@@ -122,10 +122,7 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 	if err := loadInScope(ctx, tx, p, c.batches, scope); err != nil {
 		return nil, err
 	}
-	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
-	for _, b := range p.Batches {
-		p.Loaded[b.Ref] = b
-	}
+	markLoaded(p)
 	return p, nil
 }
 

@@ -3,9 +3,6 @@ package adapters_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,15 +24,7 @@ func TestCacheAfterRollback(t *testing.T) {
 		opts sqlite.Options
 	}{{"group commit", sqlite.Options{}}, {"one commit per update", sqlite.Options{NoGroupCommit: true}}} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-			s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inv.db"), tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.Migrate(ctx, "inventory", adapters.Migrations); err != nil {
-				t.Fatal(err)
-			}
+			s := openInventory(t, tc.opts)
 			repo := adapters.WithCache(10)
 			change := func(fail bool, fn func(p *domain.Product) error) error {
 				return s.Update(ctx, func(ctx context.Context, tx event.Tx) error {

@@ -74,11 +74,16 @@ func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Sco
 	if p.Backorders, err = loadBackorders(ctx, q, sku); err != nil {
 		return nil, err
 	}
+	markLoaded(p)
+	return p, nil
+}
+
+// markLoaded keeps the batches as loaded, for Save to write only what changed.
+func markLoaded(p *domain.Product) {
 	p.Loaded = make(map[string]domain.Batch, len(p.Batches))
 	for _, b := range p.Batches {
 		p.Loaded[b.Ref] = b
 	}
-	return p, nil
 }
 
 // loadInScope completes a product whose batches with free stock are known

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -42,14 +39,7 @@ func evs(es []domain.Event) []string {
 
 func runDiff(t *testing.T, seed uint64, cache bool) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inv.db"), sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx, "inventory", adapters.Migrations); err != nil {
-		t.Fatal(err)
-	}
+	s := openInventory(t, sqlite.Options{})
 	repo := adapters.Products{}
 	if cache {
 		repo = adapters.WithCache(10)

@@ -3,9 +3,6 @@ package adapters_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -28,15 +25,7 @@ func TestLoadReadsOnlyWhatTheScopeNeeds(t *testing.T) {
 		"cache":    func() adapters.Products { return adapters.WithCache(10) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inv.db"),
-				sqlite.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.Migrate(ctx, "inventory", adapters.Migrations); err != nil {
-				t.Fatal(err)
-			}
+			s := openInventory(t, sqlite.Options{})
 			repo := repo()
 			var last *domain.Product
 			change := func(scope adapters.Scope, fn func(p *domain.Product) error) {
