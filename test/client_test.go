@@ -109,6 +109,7 @@ type batchView struct {
 	SKU       string `json:"sku"`
 	Qty       int    `json:"qty"`
 	Allocated int    `json:"allocated"`
+	Reserved  int    `json:"reserved"`
 	Available int    `json:"available"`
 }
 

@@ -2,6 +2,7 @@ package system
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/banchan/banchan/event/outbox"
@@ -16,6 +17,12 @@ import (
 type redisChannels struct {
 	sub *redischan.Subscriber
 	pub *redischan.Publisher
+	// standby is set while another process holds the subscription:
+	// processes sharing a PostgreSQL log elect one subscriber, since
+	// every subscriber hears every message and two would apply each
+	// change twice, and out of order (a later quantity undone by an
+	// earlier one arriving late at the other process).
+	standby atomic.Bool
 }
 
 // wireRedis connects inventory to Redis when --redis-url is set. The
@@ -48,11 +55,33 @@ func (s *System) wireRedis(inv redischan.BatchQuantities) error {
 	if err != nil {
 		return err
 	}
-	s.runners = append(s.runners, sub.Run, func(ctx context.Context) { s.runRedisRelay(ctx, relay) })
-	s.redis = &redisChannels{sub: sub, pub: pub}
+	r := &redisChannels{sub: sub, pub: pub}
+	s.runners = append(s.runners, func(ctx context.Context) { s.runRedisSubscriber(ctx, r) },
+		func(ctx context.Context) { s.runRedisRelay(ctx, relay) })
+	s.redis = r
 	log.Info("redis channels on", "url", Mask(s.cfg.RedisURL),
 		"subscribe", redischan.ChangeBatchQuantityChannel, "publish", redischan.LineAllocatedChannel)
 	return nil
+}
+
+// runRedisSubscriber applies change_batch_quantity messages until ctx
+// ends; processes sharing a PostgreSQL log elect one subscriber among them
+// (the others stand by, and one takes over within seconds when it goes).
+// Redis pub/sub keeps nothing for an absent subscriber: what is published
+// while none is subscribed (a failover, a reconnect) is not applied.
+func (s *System) runRedisSubscriber(ctx context.Context, r *redisChannels) {
+	if s.cfg.PostgresURL == "" {
+		r.sub.Run(ctx)
+		return
+	}
+	r.standby.Store(true)
+	leader := postgres.NewLeader(s.store.DB(), r.sub.Name()+"/"+s.cfg.PostgresSchema, s.log.With("component", "redis"))
+	_ = leader.Run(ctx, func(ctx context.Context) error {
+		r.standby.Store(false)
+		defer r.standby.Store(true)
+		r.sub.Run(ctx)
+		return nil
+	})
 }
 
 // runRedisRelay publishes LineAllocated events to Redis until ctx ends;

@@ -257,7 +257,10 @@ func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
 		// line_allocated messages wait in the outbox and the subscriber
 		// reconnects on its own.
 		checks["redis"] = "ok"
-		if !s.redis.sub.Stats().Subscribed {
+		switch {
+		case s.redis.standby.Load():
+			checks["redis"] = "standby: another process is subscribed to " + redischan.ChangeBatchQuantityChannel
+		case !s.redis.sub.Stats().Subscribed:
 			checks["redis"] = "degraded: not subscribed to " + redischan.ChangeBatchQuantityChannel + " (reconnecting)"
 		}
 	}
