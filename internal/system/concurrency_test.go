@@ -2,6 +2,8 @@ package system_test
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -69,6 +71,31 @@ func TestConcurrentAllocationsNeverOversell(t *testing.T) {
 			if n := e.Count("event_log WHERE type = 'LineAllocated'"); n != 80 {
 				t.Errorf("%d LineAllocated events, want 80", n)
 			}
+			// Every conflict was resolved by a retry, and /metrics says so.
+			_, metrics := e.Do("GET", "/metrics", "", nil)
+			counter := func(name string) int {
+				t.Helper()
+				prefix := "banchan_inventory_" + name + `_total{component="inventory"} `
+				for _, line := range strings.Split(string(metrics), "\n") {
+					if v, ok := strings.CutPrefix(line, prefix); ok {
+						n, err := strconv.Atoi(v)
+						if err != nil {
+							t.Fatalf("%s: %v", line, err)
+						}
+						return n
+					}
+				}
+				t.Fatalf("no %s on /metrics", prefix)
+				return 0
+			}
+			if n := counter("conflicts_exhausted"); n != 0 {
+				t.Errorf("%d commands gave up on version conflicts, want 0", n)
+			}
+			if engine.name == "sqlite" && counter("cache_hits") == 0 {
+				t.Error("no product cache hits on SQLite, where the cache is on")
+			}
+			t.Logf("%d version conflicts retried, cache hits %d, misses %d",
+				counter("version_conflicts"), counter("cache_hits"), counter("cache_misses"))
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -55,6 +56,8 @@ type System struct {
 	runners []func(ctx context.Context)
 	// redis is scm's Redis channels (nil without --redis-url).
 	redis *redisChannels
+	// counters are the services' own counters on /metrics, by component.
+	counters map[string]operations.Counters
 	// projections keeps the read models (nil when no service has one).
 	projections *projection.Runner
 }
@@ -148,6 +151,7 @@ func (s *System) wire(ctx context.Context) error {
 			return err
 		}
 		s.runners = append(s.runners, svc.Run)
+		s.counters = map[string]operations.Counters{"inventory": svc.Inventory()}
 		if err := s.wireRedis(svc.Inventory()); err != nil {
 			return err
 		}
@@ -226,12 +230,22 @@ func (s *System) routes() {
 	if s.projections != nil {
 		operations.Projections{Runner: s.projections, Log: s.log}.Register(s.mux)
 	}
-	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.redis.counters(),
+	operations.Metrics{Consumers: s.consumers, Relay: s.relay, Store: s.store, Extra: s.extraCounters(),
 		Projections: s.projections, Log: s.log}.Register(s.mux)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+}
+
+// extraCounters are the services' and the Redis channels' counters.
+func (s *System) extraCounters() map[string]operations.Counters {
+	out := maps.Clone(s.counters)
+	if out == nil {
+		out = map[string]operations.Counters{}
+	}
+	maps.Copy(out, s.redis.counters())
+	return out
 }
 
 func (s *System) readyz(w http.ResponseWriter, r *http.Request) {

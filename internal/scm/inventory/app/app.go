@@ -41,10 +41,22 @@ type App struct {
 	// ReservationTTL is how long a cart's reservation holds stock.
 	ReservationTTL time.Duration
 	conflicts      atomic.Int64
+	exhausted      atomic.Int64
 }
 
 // Conflicts counts version conflicts met (and retried) since start.
 func (a *App) Conflicts() int64 { return a.conflicts.Load() }
+
+// Counters are the application's counters as metric names (without the
+// banchan_ prefix and _total suffix): version conflicts retried, commands
+// that still met one after MaxAttempts, and the product cache's hits and
+// misses (0 without the cache).
+func (a *App) Counters() map[string]int64 {
+	hits, misses := a.products.CacheStats()
+	return map[string]int64{"inventory_version_conflicts": a.conflicts.Load(),
+		"inventory_conflicts_exhausted": a.exhausted.Load(),
+		"inventory_cache_hits":          hits, "inventory_cache_misses": misses}
+}
 
 // New builds the application and subscribes its bus handlers.
 func New(store event.Store, b *bus.Bus, log *slog.Logger) *App {
@@ -94,6 +106,7 @@ func (a *App) run(ctx context.Context, fn func(ctx context.Context, u *unit) err
 		// A little jitter keeps colliding writers from colliding again.
 		time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
 	}
+	a.exhausted.Add(1)
 	return err
 }
 
