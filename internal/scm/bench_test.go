@@ -26,6 +26,76 @@ func BenchmarkAllocate(b *testing.B) {
 	}
 }
 
+// BenchmarkAllocateSoldOut measures allocations of SKUs that are sold
+// out: each line waits, behind the lines already waiting (0 or 10,000 per
+// SKU, preloaded). 32 callers over 10 SKUs, as BenchmarkAllocate.
+//
+//	go test ./internal/scm -run '^$' -bench AllocateSoldOut -benchtime 5000x
+func BenchmarkAllocateSoldOut(b *testing.B) {
+	for _, waiting := range []int{0, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) { benchmarkAllocateSoldOut(b, waiting) })
+	}
+}
+
+func benchmarkAllocateSoldOut(b *testing.B, waiting int) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(ctx, st, st, Options{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const skus = 10
+	for i := range skus {
+		// One unit, taken: the SKU is known and sold out.
+		if _, err := svc.Inventory().AddBatch(ctx, invapp.AddBatch{Ref: fmt.Sprintf("sold-%d", i),
+			SKU: fmt.Sprintf("SOLD-%d", i), Qty: 1}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := svc.Inventory().Allocate(ctx, invapp.Allocate{OrderID: fmt.Sprintf("first-%d", i),
+			SKU: fmt.Sprintf("SOLD-%d", i), Qty: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	err = st.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		for i := range skus {
+			sku := fmt.Sprintf("SOLD-%d", i)
+			for w := range waiting {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO scm_backorders (order_id, sku, qty, seq, since) VALUES (?, ?, 1, ?, ?)`,
+					fmt.Sprintf("waiting-%d-%d", i, w), sku, w+1, t0.Format("2006-01-02T15:04:05.000000000Z")); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE scm_products SET next_seq = ?, version = version + 1 WHERE sku = ?`, waiting+1, sku); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var seq atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			out, err := svc.Inventory().Allocate(ctx, invapp.Allocate{OrderID: fmt.Sprintf("bench-order-%d", n),
+				SKU: fmt.Sprintf("SOLD-%d", n%skus), Qty: 1})
+			if err != nil || !out.Backordered {
+				b.Errorf("allocate: %+v %v, want backordered", out, err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "allocations/s")
+}
+
 func benchmarkAllocate(b *testing.B, usedUp int) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})

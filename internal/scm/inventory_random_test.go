@@ -98,4 +98,8 @@ func checkInventoryTables(t *testing.T, h *harness, when string) {
 	if err := h.store.Read().QueryRowContext(ctx, q).Scan(&bad); err != nil || bad != 0 {
 		t.Fatalf("%s: %d lines waiting for stock that a batch has free (%v)", when, bad, err)
 	}
+	q = `SELECT COUNT(*) FROM scm_products p WHERE p.waiting <> (SELECT COALESCE(SUM(qty), 0) FROM scm_backorders w WHERE w.sku = p.sku)`
+	if err := h.store.Read().QueryRowContext(ctx, q).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("%s: %d products whose waiting total disagrees with their waiting lines (%v)", when, bad, err)
+	}
 }

@@ -14,11 +14,13 @@ import (
 
 // cached is what a product's load reads besides the lines in scope and
 // the batches they are in: its batches with stock free (with their
-// totals) and its waiting lines, as of Version.
+// totals) and, if the product was saved with all of them (allWaiting), its
+// waiting lines, as of Version.
 type cached struct {
 	version    int64
 	batches    []domain.Batch
 	backorders []domain.Backorder
+	allWaiting bool
 }
 
 // productCache keeps the products last saved, so that a command inside a
@@ -37,7 +39,9 @@ type productCache struct {
 	misses  int64
 }
 
-func (c *productCache) get(sku string, version int64) (cached, bool) {
+// get returns a copy of the entry at version; the waiting lines only if
+// the caller wants them.
+func (c *productCache) get(sku string, version int64, waiting bool) (cached, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[sku]
@@ -46,7 +50,11 @@ func (c *productCache) get(sku string, version int64) (cached, bool) {
 		return cached{}, false
 	}
 	c.hits++
-	return cached{version: e.version, batches: slices.Clone(e.batches), backorders: slices.Clone(e.backorders)}, true
+	out := cached{version: e.version, batches: slices.Clone(e.batches), allWaiting: e.allWaiting}
+	if waiting && e.allWaiting {
+		out.backorders = slices.Clone(e.backorders)
+	}
+	return out, true
 }
 
 func (c *productCache) put(p *domain.Product) {
@@ -66,7 +74,11 @@ func (c *productCache) put(p *domain.Product) {
 			free = append(free, b)
 		}
 	}
-	c.entries[p.SKU] = cached{version: p.Version, batches: free, backorders: slices.Clone(p.Backorders)}
+	e := cached{version: p.Version, batches: free, allWaiting: p.AllWaiting}
+	if p.AllWaiting {
+		e.backorders = slices.Clone(p.Backorders)
+	}
+	c.entries[p.SKU] = e
 }
 
 // CacheStats are the cache's hits and misses since start.
@@ -93,12 +105,15 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 	}
 	p := domain.NewProduct(sku)
 	var line *domain.Allocation
+	var own []domain.Backorder
 	var err error
 	if oneOrder(scope) {
-		// The common command (one order's line): version and line at once.
-		line, err = versionAndLine(ctx, tx, p, scope.Orders[0])
+		// The common command (one order's line): version, line and, for
+		// an allocation, its waiting line at once.
+		line, own, err = versionAndLine(ctx, tx, p, scope.Orders[0])
 	} else {
-		err = tx.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+		err = tx.QueryRowContext(ctx, `SELECT version, next_seq, waiting FROM scm_products WHERE sku = ?`, sku).
+			Scan(&p.Version, &p.NextSeq, &p.Waiting)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return r.Load(ctx, tx, sku, scope)
@@ -106,11 +121,20 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 	if err != nil {
 		return nil, fmt.Errorf("load product %s: %w", sku, err)
 	}
-	c, ok := r.cache.get(sku, p.Version)
+	c, ok := r.cache.get(sku, p.Version, !scope.OwnWaiting)
 	if !ok {
 		return r.Load(ctx, tx, sku, scope)
 	}
-	p.Backorders = c.backorders
+	switch {
+	case scope.OwnWaiting && oneOrder(scope):
+		p.Backorders, p.AllWaiting = own, false
+	case c.allWaiting && !scope.OwnWaiting:
+		p.Backorders, p.AllWaiting = c.backorders, true
+	default:
+		if err := loadWaiting(ctx, tx, p, scope); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case oneOrder(scope) && line != nil && line.CartID == "":
 		p.Allocations = []domain.Allocation{*line}
@@ -130,18 +154,34 @@ func oneOrder(s Scope) bool {
 	return len(s.Orders) == 1 && len(s.Carts) == 0 && s.Batch == "" && s.Due.IsZero() && !s.All
 }
 
-// versionAndLine reads the product's version and the order's allocated line
-// of it (nil if none) in one query.
-func versionAndLine(ctx context.Context, tx event.Tx, p *domain.Product, orderID string) (*domain.Allocation, error) {
+// versionAndLine reads the product's version and waiting quantity, the
+// order's allocated line of it (nil if none) and its waiting line (if
+// any) in one query.
+func versionAndLine(ctx context.Context, tx event.Tx, p *domain.Product, orderID string) (*domain.Allocation, []domain.Backorder, error) {
 	var a domain.Allocation
-	var order, sku, ref, cart sql.NullString
-	var qty, seq sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT p.version, p.next_seq, a.order_id, a.item_code, a.qty, a.batch_ref, a.seq, a.cart_id
-		FROM scm_products p LEFT JOIN scm_allocations a ON a.order_id = ? AND a.item_code = p.sku
-		WHERE p.sku = ?`, orderID, p.SKU).Scan(&p.Version, &p.NextSeq, &order, &sku, &qty, &ref, &seq, &cart)
-	if err != nil || !order.Valid {
-		return nil, err
+	var order, sku, ref, cart, waitingSince sql.NullString
+	var qty, seq, waitingQty, waitingSeq sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT p.version, p.next_seq, p.waiting,
+			a.order_id, a.item_code, a.qty, a.batch_ref, a.seq, a.cart_id, b.qty, b.seq, b.since
+		FROM scm_products p
+		LEFT JOIN scm_allocations a ON a.order_id = ? AND a.item_code = p.sku
+		LEFT JOIN scm_backorders b ON b.order_id = ? AND b.sku = p.sku
+		WHERE p.sku = ?`, orderID, orderID, p.SKU).Scan(&p.Version, &p.NextSeq, &p.Waiting,
+		&order, &sku, &qty, &ref, &seq, &cart, &waitingQty, &waitingSeq, &waitingSince)
+	if err != nil {
+		return nil, nil, err
+	}
+	var own []domain.Backorder
+	if waitingQty.Valid {
+		bo := domain.Backorder{Line: domain.Line{OrderID: orderID, SKU: p.SKU, Qty: int(waitingQty.Int64)}, Seq: waitingSeq.Int64}
+		if bo.Since, err = parseTS(waitingSince.String); err != nil {
+			return nil, nil, fmt.Errorf("backorder %s: %w", orderID, err)
+		}
+		own = []domain.Backorder{bo}
+	}
+	if !order.Valid {
+		return nil, own, nil
 	}
 	a.OrderID, a.SKU, a.Qty, a.BatchRef, a.Seq, a.CartID = order.String, sku.String, int(qty.Int64), ref.String, seq.Int64, cart.String
-	return &a, nil
+	return &a, own, nil
 }

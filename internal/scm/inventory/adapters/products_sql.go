@@ -1,6 +1,7 @@
 package adapters
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -31,10 +32,16 @@ func holdKey(cartID string) string { return "cart:" + cartID }
 // totals, so lines out of scope need not be read; batches with nothing
 // free are left out unless a line in scope is in one (a SKU restocked
 // every day has hundreds of used-up batches). The waiting lines are
-// always loaded: stock that frees up goes to them.
+// loaded too, all of them (stock that frees up goes to them) unless
+// OwnWaiting.
 type Scope struct {
 	Orders []string // lines of these orders
-	Carts  []string // reservations of these carts
+	// OwnWaiting loads only the waiting lines of Orders, for a command
+	// that only takes stock (an allocation): a sold-out SKU's waiting list
+	// can be long, and a new line joins it at the end. The product's
+	// AllWaiting is then false, and giving it stock panics.
+	OwnWaiting bool
+	Carts      []string // reservations of these carts
 	// Batch is loaded with the lines and holds it cannot keep if it is to
 	// hold Keep: most recent first, the ones a change of its quantity to
 	// Keep takes out (Keep 0: every line in the batch).
@@ -50,7 +57,8 @@ type Scope struct {
 // at version 0.
 func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Scope) (*domain.Product, error) {
 	p := domain.NewProduct(sku)
-	err := q.QueryRowContext(ctx, `SELECT version, next_seq FROM scm_products WHERE sku = ?`, sku).Scan(&p.Version, &p.NextSeq)
+	err := q.QueryRowContext(ctx, `SELECT version, next_seq, waiting FROM scm_products WHERE sku = ?`, sku).
+		Scan(&p.Version, &p.NextSeq, &p.Waiting)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("load product %s: %w", sku, err)
 	}
@@ -71,11 +79,32 @@ func (Products) Load(ctx context.Context, q event.Querier, sku string, scope Sco
 			return nil, err
 		}
 	}
-	if p.Backorders, err = loadBackorders(ctx, q, sku); err != nil {
+	if err := loadWaiting(ctx, q, p, scope); err != nil {
 		return nil, err
 	}
 	markLoaded(p)
 	return p, nil
+}
+
+// loadWaiting reads the product's waiting lines in scope: every one, or
+// with OwnWaiting those of the scope's orders.
+func loadWaiting(ctx context.Context, q event.Querier, p *domain.Product, scope Scope) error {
+	var err error
+	p.AllWaiting = !scope.OwnWaiting || scope.All
+	if p.AllWaiting {
+		p.Backorders, err = queryBackorders(ctx, q, p.SKU, `WHERE sku = ? ORDER BY seq`, p.SKU)
+		return err
+	}
+	p.Backorders = nil
+	for _, o := range scope.Orders {
+		bos, err := queryBackorders(ctx, q, p.SKU, `WHERE order_id = ? AND sku = ?`, o, p.SKU)
+		if err != nil {
+			return err
+		}
+		p.Backorders = append(p.Backorders, bos...)
+	}
+	slices.SortFunc(p.Backorders, func(a, b domain.Backorder) int { return cmp.Compare(a.Seq, b.Seq) })
+	return nil
 }
 
 // markLoaded keeps the batches as loaded, for Save to write only what changed.
@@ -261,8 +290,8 @@ func scanAllocation(rows *sql.Rows) (domain.Allocation, error) {
 	return a, nil
 }
 
-func loadBackorders(ctx context.Context, q event.Querier, sku string) ([]domain.Backorder, error) {
-	rows, err := q.QueryContext(ctx, `SELECT order_id, qty, seq, since FROM scm_backorders WHERE sku = ? ORDER BY seq`, sku)
+func queryBackorders(ctx context.Context, q event.Querier, sku, where string, args ...any) ([]domain.Backorder, error) {
+	rows, err := q.QueryContext(ctx, `SELECT order_id, qty, seq, since FROM scm_backorders `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("backorders of %s: %w", sku, err)
 	}
@@ -324,11 +353,11 @@ func saveVersion(ctx context.Context, tx event.Tx, p *domain.Product) error {
 	var res sql.Result
 	var err error
 	if p.Version == 0 {
-		res, err = tx.ExecContext(ctx, `INSERT INTO scm_products (sku, version, next_seq) VALUES (?, 1, ?)
-			ON CONFLICT (sku) DO NOTHING`, p.SKU, p.NextSeq)
+		res, err = tx.ExecContext(ctx, `INSERT INTO scm_products (sku, version, next_seq, waiting) VALUES (?, 1, ?, ?)
+			ON CONFLICT (sku) DO NOTHING`, p.SKU, p.NextSeq, p.Waiting)
 	} else {
-		res, err = tx.ExecContext(ctx, `UPDATE scm_products SET version = version + 1, next_seq = ?
-			WHERE sku = ? AND version = ?`, p.NextSeq, p.SKU, p.Version)
+		res, err = tx.ExecContext(ctx, `UPDATE scm_products SET version = version + 1, next_seq = ?, waiting = ?
+			WHERE sku = ? AND version = ?`, p.NextSeq, p.Waiting, p.SKU, p.Version)
 	}
 	if err != nil {
 		return fmt.Errorf("save product %s: %w", p.SKU, err)

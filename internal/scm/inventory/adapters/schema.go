@@ -6,7 +6,8 @@ package adapters
 // Step 5 keeps on scm_allocations only the indexes that queries use, the
 // reservations' one partial: every allocation writes each index it is in.
 // Step 6 lets a load read only the batches with stock free (partial index)
-// and a batch's lines most recent first.
+// and a batch's lines most recent first. Step 7 keeps each product's
+// waiting quantity, so that a command need not read every waiting line.
 var Migrations = []string{`
 CREATE TABLE scm_batches (
 	ref      TEXT PRIMARY KEY,
@@ -65,4 +66,6 @@ DROP INDEX scm_allocations_hold;
 CREATE INDEX scm_allocations_hold ON scm_allocations (hold_until) WHERE cart_id <> '';`, `
 DROP INDEX scm_allocations_batch;
 CREATE INDEX scm_allocations_batch_seq ON scm_allocations (batch_ref, seq);
-CREATE INDEX scm_batches_free ON scm_batches (sku) WHERE qty > allocated + reserved;`}
+CREATE INDEX scm_batches_free ON scm_batches (sku) WHERE qty > allocated + reserved;`, `
+ALTER TABLE scm_products ADD COLUMN waiting BIGINT NOT NULL DEFAULT 0;
+UPDATE scm_products SET waiting = (SELECT COALESCE(SUM(b.qty), 0) FROM scm_backorders b WHERE b.sku = scm_products.sku);`}

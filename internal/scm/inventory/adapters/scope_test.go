@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -168,6 +169,115 @@ func TestLoadReadsOnlyWhatTheScopeNeeds(t *testing.T) {
 			b, err := repo.Batch(ctx, s.Read(), "full")
 			if err != nil || b.Qty != 8 || b.Allocated != 8 {
 				t.Errorf("full after the shrink: %+v, %v; want qty 8, allocated 8", b, err)
+			}
+		})
+	}
+}
+
+// With OwnWaiting a load reads only the scope's orders' waiting lines (and
+// the product's waiting total); every other load reads them all, also
+// from the cache after a save of a product loaded with only its own.
+func TestOwnWaitingLoadsOnlyTheOrdersWaitingLines(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for name, repo := range map[string]func() adapters.Products{
+		"no cache": func() adapters.Products { return adapters.Products{} },
+		"cache":    func() adapters.Products { return adapters.WithCache(10) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openInventory(t, sqlite.Options{})
+			repo := repo()
+			change := func(scope adapters.Scope, fn func(p *domain.Product) error) {
+				t.Helper()
+				err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+					p, err := repo.LoadForUpdate(ctx, tx, "SKU-W", scope)
+					if err != nil {
+						return err
+					}
+					if err := fn(p); err != nil {
+						return err
+					}
+					return repo.Save(ctx, tx, p, now)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			addBatch := func(ref string, qty int) {
+				b, err := domain.NewBatch(ref, "SKU-W", qty, nil, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				change(adapters.Scope{}, func(p *domain.Product) error { return p.AddBatch(b, now) })
+			}
+			allocate := func(order string, qty int) {
+				change(adapters.Scope{Orders: []string{order}, OwnWaiting: true}, func(p *domain.Product) error {
+					_, err := p.Allocate(domain.Line{OrderID: order, SKU: "SKU-W", Qty: qty}, now)
+					if errors.Is(err, domain.ErrOutOfStock) {
+						return nil
+					}
+					return err
+				})
+			}
+			addBatch("b-1", 2)
+			allocate("a", 2)
+			for i := range 5 { // w-0 .. w-4 wait, 1 to 5 units
+				allocate(fmt.Sprintf("w-%d", i), i+1)
+			}
+			waiting := func(p *domain.Product) []string {
+				var out []string
+				for _, bo := range p.Backorders {
+					out = append(out, bo.OrderID)
+				}
+				return out
+			}
+			all := []string{"w-0", "w-1", "w-2", "w-3", "w-4"}
+			for _, tc := range []struct {
+				name  string
+				scope adapters.Scope
+				want  []string
+				every bool
+			}{
+				{"an order waiting", adapters.Scope{Orders: []string{"w-2"}, OwnWaiting: true}, []string{"w-2"}, false},
+				{"a new order", adapters.Scope{Orders: []string{"new"}, OwnWaiting: true}, nil, false},
+				{"two orders", adapters.Scope{Orders: []string{"w-3", "w-1"}, OwnWaiting: true}, []string{"w-1", "w-3"}, false},
+				{"the totals only", adapters.Scope{OwnWaiting: true}, nil, false},
+				{"an order, all waiting", adapters.Scope{Orders: []string{"w-2"}}, all, true},
+				{"a batch", adapters.Scope{Batch: "b-1", Keep: 1}, all, true},
+				{"the whole product", adapters.Scope{All: true, OwnWaiting: true}, all, true},
+			} {
+				for _, how := range []string{"Load", "LoadForUpdate"} {
+					err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+						var p *domain.Product
+						var err error
+						if how == "Load" {
+							p, err = repo.Load(ctx, tx, "SKU-W", tc.scope)
+						} else {
+							p, err = repo.LoadForUpdate(ctx, tx, "SKU-W", tc.scope)
+						}
+						if err != nil {
+							return err
+						}
+						if got := waiting(p); !slices.Equal(got, tc.want) || p.AllWaiting != tc.every || p.Waiting != 15 {
+							t.Errorf("%s, %s: waiting %v (all %v), total %d; want %v (all %v), 15",
+								tc.name, how, got, p.AllWaiting, p.Waiting, tc.want, tc.every)
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// Stock arrives: the oldest that fit are served, whatever the
+			// loads before kept in the cache, and the total follows.
+			addBatch("b-2", 7) // w-0 (1), w-1 (2), w-2 (3) take 6; w-3 (4) and w-4 (5) wait
+			p, err := repo.Load(ctx, s.Read(), "SKU-W", adapters.Scope{All: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := waiting(p); !slices.Equal(got, []string{"w-3", "w-4"}) || p.Waiting != 9 || p.Available() != 1 {
+				t.Errorf("after 7 units arrived: waiting %v, total %d, %d available; want [w-3 w-4], 9, 1", got, p.Waiting, p.Available())
 			}
 		})
 	}

@@ -170,17 +170,8 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 
 // stockChanged tells the other modules the product's stock level.
 func (a *App) stockChanged(ctx context.Context, u *unit, p *domain.Product) error {
-	return bus.Publish(ctx, a.bus, u.tx, messages.StockChanged{SKU: p.SKU, Available: p.Available(), Waiting: waiting(p),
+	return bus.Publish(ctx, a.bus, u.tx, messages.StockChanged{SKU: p.SKU, Available: p.Available(), Waiting: p.Waiting,
 		At: a.now(), Origin: messages.Origin{Cause: u.cause}})
-}
-
-// waiting is the quantity of the product's backordered lines.
-func waiting(p *domain.Product) int {
-	n := 0
-	for _, b := range p.Backorders {
-		n += b.Qty
-	}
-	return n
 }
 
 // stockLevel answers another module's question for a SKU's stock level.
@@ -188,11 +179,12 @@ func (a *App) stockLevel(ctx context.Context, tx event.Tx, m messages.StockLevel
 	if m.Result == nil {
 		return errors.New("stock level: no result to fill")
 	}
-	p, err := a.products.Load(ctx, tx, m.SKU, adapters.Scope{})
+	// The totals only: no line, waiting or not.
+	p, err := a.products.Load(ctx, tx, m.SKU, adapters.Scope{OwnWaiting: true})
 	if err != nil {
 		return err
 	}
-	*m.Result = messages.Level{Available: p.Available(), Waiting: waiting(p), Known: p.Version > 0}
+	*m.Result = messages.Level{Available: p.Available(), Waiting: p.Waiting, Known: p.Version > 0}
 	return nil
 }
 

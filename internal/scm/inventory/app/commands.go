@@ -89,7 +89,10 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 	var out Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		out = Allocation{}
-		return a.change(ctx, u, cmd.SKU, adapters.Scope{Orders: []string{cmd.OrderID}}, func(p *domain.Product) error {
+		// Only the line's own waiting line: an allocation takes stock and
+		// gives none, so the others' do not matter to it.
+		scope := adapters.Scope{Orders: []string{cmd.OrderID}, OwnWaiting: true}
+		return a.change(ctx, u, cmd.SKU, scope, func(p *domain.Product) error {
 			if err := a.known(ctx, u, p); err != nil {
 				return err
 			}

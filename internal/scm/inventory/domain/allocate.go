@@ -83,6 +83,7 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 // nowhere waits, in its place; a hold that fits nowhere is released.
 // What is already placed again (a repeated message) is skipped.
 func (p *Product) Reallocate(taken []Allocation, now time.Time) error {
+	p.needAllWaiting("reallocation")
 	type candidate struct {
 		a       Allocation
 		waiting bool // one of p.Backorders
@@ -115,7 +116,7 @@ func (p *Product) Reallocate(taken []Allocation, now time.Time) error {
 		b := p.choose(a.Qty)
 		switch {
 		case c.waiting && b != nil:
-			p.Backorders = slices.DeleteFunc(p.Backorders, func(bo Backorder) bool { return bo.OrderID == a.OrderID })
+			p.unbackorder(p.backorderOf(a.OrderID))
 			a.BatchRef = b.Ref
 			p.hold(a)
 			p.record(Allocated{Allocation: a, FromBackorder: true})
@@ -212,6 +213,7 @@ func (p *Product) takeOutMostRecent(ref string) bool {
 func (p *Product) backorder(bo Backorder) {
 	i, _ := slices.BinarySearchFunc(p.Backorders, bo.Seq, func(b Backorder, seq int64) int { return cmp.Compare(b.Seq, seq) })
 	p.Backorders = slices.Insert(p.Backorders, i, bo)
+	p.Waiting += bo.Qty
 	p.record(Backordered{Backorder: bo})
 }
 
@@ -220,6 +222,7 @@ func (p *Product) backorder(bo Backorder) {
 // behind it). Each keeps its age. p.Backorders is in age order already:
 // the repository loads it so, and backorder inserts in place.
 func (p *Product) fillBackorders(now time.Time) {
+	p.needAllWaiting("giving stock to waiting lines")
 	for i := 0; i < len(p.Backorders); {
 		bo := p.Backorders[i]
 		b := p.choose(bo.Qty)
@@ -227,7 +230,7 @@ func (p *Product) fillBackorders(now time.Time) {
 			i++
 			continue
 		}
-		p.Backorders = slices.Delete(p.Backorders, i, i+1)
+		p.unbackorder(i)
 		a := Allocation{Line: bo.Line, BatchRef: b.Ref, Seq: bo.Seq}
 		p.hold(a)
 		p.record(Allocated{Allocation: a, FromBackorder: true})
@@ -242,9 +245,7 @@ func (p *Product) Cancel(orderID string, now time.Time) {
 		p.record(Deallocated{Allocation: a, Reason: "order cancelled", Final: true})
 	}
 	if i := p.backorderOf(orderID); i >= 0 {
-		bo := p.Backorders[i]
-		p.Backorders = slices.Delete(p.Backorders, i, i+1)
-		p.record(BackorderDropped{Backorder: bo})
+		p.record(BackorderDropped{Backorder: p.unbackorder(i)})
 	}
 	p.fillBackorders(now)
 }

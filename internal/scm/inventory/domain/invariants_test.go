@@ -121,6 +121,13 @@ func checkInvariants(p *Product) error {
 	if !slices.IsSortedFunc(p.Backorders, func(a, b Backorder) int { return int(a.Seq - b.Seq) }) {
 		return errors.New("waiting lines out of age order")
 	}
+	waiting := 0
+	for _, bo := range p.Backorders {
+		waiting += bo.Qty
+	}
+	if p.AllWaiting && waiting != p.Waiting {
+		return fmt.Errorf("waiting lines of %d units, Waiting says %d", waiting, p.Waiting)
+	}
 	for _, bo := range p.Backorders {
 		if lines[bo.OrderID] {
 			return fmt.Errorf("order %s both allocated and waiting", bo.OrderID)

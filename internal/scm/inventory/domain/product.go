@@ -54,15 +54,39 @@ type Product struct {
 	NextSeq     int64
 	Batches     []Batch
 	Allocations []Allocation
-	Backorders  []Backorder
-	Events      []Event
+	// Backorders are the waiting lines, oldest first: all of them when
+	// AllWaiting, else only those of the orders a command works on (a
+	// command that only takes stock, such as an allocation, needs no
+	// other; see the repository's Scope). Waiting is the quantity of every
+	// waiting line, loaded or not.
+	Backorders []Backorder
+	AllWaiting bool
+	Waiting    int
+	Events     []Event
 	// Loaded keeps the batches as loaded, for the repository to write only
 	// what changed.
 	Loaded map[string]Batch
 }
 
 // NewProduct starts a product without stock.
-func NewProduct(sku string) *Product { return &Product{SKU: sku, NextSeq: 1} }
+func NewProduct(sku string) *Product { return &Product{SKU: sku, NextSeq: 1, AllWaiting: true} }
+
+// unbackorder takes the waiting line at i off the list.
+func (p *Product) unbackorder(i int) Backorder {
+	bo := p.Backorders[i]
+	p.Backorders = slices.Delete(p.Backorders, i, i+1)
+	p.Waiting -= bo.Qty
+	return bo
+}
+
+// needAllWaiting guards what gives stock to waiting lines: it must see
+// them all, or it would serve some out of turn. A repository that loaded
+// only some for such a command is a programming error.
+func (p *Product) needAllWaiting(what string) {
+	if !p.AllWaiting {
+		panic(fmt.Sprintf("inventory: %s of %s with only some of its waiting lines loaded", what, p.SKU))
+	}
+}
 
 func (p *Product) record(e Event) { p.Events = append(p.Events, e) }
 

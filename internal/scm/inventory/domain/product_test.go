@@ -513,3 +513,46 @@ func TestParseETAReadsWhatFromisoformatReads(t *testing.T) {
 		}
 	}
 }
+
+// A product loaded with only some of its waiting lines (AllWaiting false)
+// can take stock, keeping the waiting total, but refuses, loudly, anything
+// that would give stock to waiting lines it cannot see.
+func TestSomeWaitingLinesOnlyTakeStock(t *testing.T) {
+	partial := func(t *testing.T) *Product {
+		p := product(t, batch("a", "", 2, 0))
+		if _, err := p.Allocate(line("o-1", 2), t0); err != nil {
+			t.Fatal(err)
+		}
+		p.Backorders, p.AllWaiting, p.Waiting = nil, false, 10 // ten units wait, not loaded
+		p.Events = nil
+		return p
+	}
+	t.Run("allocate", func(t *testing.T) {
+		p := partial(t)
+		if _, err := p.Allocate(line("o-2", 3), t0); !errors.Is(err, ErrOutOfStock) {
+			t.Fatalf("allocate: %v, want out of stock", err)
+		}
+		if p.Waiting != 13 || len(p.Backorders) != 1 || !hasEvent[Backordered](p) {
+			t.Errorf("waiting %d %+v, want 13 and o-2 backordered", p.Waiting, p.Backorders)
+		}
+		if _, err := p.Allocate(line("o-2", 3), t0); !errors.Is(err, ErrOutOfStock) || p.Waiting != 13 {
+			t.Errorf("allocating o-2 again: %v, waiting %d; want a no-op", err, p.Waiting)
+		}
+	})
+	for name, give := range map[string]func(p *Product){
+		"add a batch": func(p *Product) { _ = p.AddBatch(batch("b", "", 5, time.Minute), t0) },
+		"grow":        func(p *Product) { _ = p.ChangeBatchQuantity("a", 5, t0) },
+		"cancel":      func(p *Product) { p.Cancel("o-1", t0) },
+		"reallocate":  func(p *Product) { _ = p.Reallocate(nil, t0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := partial(t)
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s with some waiting lines loaded did not panic", name)
+				}
+			}()
+			give(p)
+		})
+	}
+}
