@@ -87,11 +87,12 @@ func TestLoweringABatchReallocatesOrBackorders(t *testing.T) {
 	}
 	var p struct {
 		Version    int64
+		Waiting    int
 		Backorders []struct{ OrderID string }
 	}
 	e.JSON("GET", "/v1/products/KIMCHI-500G", "", 200, &p)
-	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-1" {
-		t.Errorf("backorders %+v, want o-1 waiting", p.Backorders)
+	if len(p.Backorders) != 1 || p.Backorders[0].OrderID != "o-1" || p.Waiting != 2 {
+		t.Errorf("backorders %+v, %d units waiting; want o-1 waiting for 2", p.Backorders, p.Waiting)
 	}
 	// The waiting order says so.
 	var o1 struct {

@@ -180,7 +180,7 @@ func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 		backorders = []domain.Backorder{}
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "version": p.Version, "available": p.Available(),
-		"batches": views(p.PreferredBatches()), "backorders": backorders})
+		"waiting": p.Waiting, "batches": views(p.PreferredBatches()), "backorders": backorders})
 }
 
 func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
