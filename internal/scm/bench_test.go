@@ -69,7 +69,8 @@ func benchmarkAllocateSoldOut(b *testing.B, waiting int) {
 					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE scm_products SET next_seq = ?, version = version + 1 WHERE sku = ?`, waiting+1, sku); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE scm_products SET next_seq = ?, waiting = ?, version = version + 1 WHERE sku = ?`,
+				waiting+1, waiting, sku); err != nil {
 				return err
 			}
 		}

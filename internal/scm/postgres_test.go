@@ -26,6 +26,7 @@ func TestOnPostgres(t *testing.T) {
 		"oldestFirst":   TestShrinkingABatchServesTheOldestFirst,
 		"expiryWhenDue": TestReservationsAreReleasedWhenDue,
 		"consistent":    TestInventoryTablesStayConsistent,
+		"cartCheckout":  TestCartCheckoutGivesTheRestToWaitingOrders,
 	} {
 		t.Run(name, test)
 	}

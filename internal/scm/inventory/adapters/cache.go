@@ -130,6 +130,7 @@ func (r Products) LoadForUpdate(ctx context.Context, tx event.Tx, sku string, sc
 		p.Backorders, p.AllWaiting = own, false
 	case c.allWaiting && !scope.OwnWaiting:
 		p.Backorders, p.AllWaiting = c.backorders, true
+		sumWaiting(p)
 	default:
 		if err := loadWaiting(ctx, tx, p, scope); err != nil {
 			return nil, err

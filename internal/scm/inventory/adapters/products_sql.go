@@ -93,10 +93,11 @@ func loadWaiting(ctx context.Context, q event.Querier, p *domain.Product, scope 
 	p.AllWaiting = !scope.OwnWaiting || scope.All
 	if p.AllWaiting {
 		p.Backorders, err = queryBackorders(ctx, q, p.SKU, `WHERE sku = ? ORDER BY seq`, p.SKU)
+		sumWaiting(p)
 		return err
 	}
 	p.Backorders = nil
-	for _, o := range scope.Orders {
+	for _, o := range slices.Compact(slices.Sorted(slices.Values(scope.Orders))) {
 		bos, err := queryBackorders(ctx, q, p.SKU, `WHERE order_id = ? AND sku = ?`, o, p.SKU)
 		if err != nil {
 			return err
@@ -288,6 +289,18 @@ func scanAllocation(rows *sql.Rows) (domain.Allocation, error) {
 		}
 	}
 	return a, nil
+}
+
+// sumWaiting sets the waiting total of a product whose waiting lines are
+// all loaded from them: the stored total is then only checked, and a total
+// that drifted (written by a build before it was kept, on a database that
+// several processes share during an upgrade) is put right by the next save.
+func sumWaiting(p *domain.Product) {
+	n := 0
+	for _, bo := range p.Backorders {
+		n += bo.Qty
+	}
+	p.Waiting = n
 }
 
 func queryBackorders(ctx context.Context, q event.Querier, sku, where string, args ...any) ([]domain.Backorder, error) {

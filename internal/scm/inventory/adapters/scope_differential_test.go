@@ -137,6 +137,13 @@ func runDiff(t *testing.T, seed uint64, cache bool) {
 				_, err := p.Reserve(c, q, until, now)
 				return outOfStockIsFine(err)
 			})
+		case k == 4 && rng.IntN(3) == 0: // a fulfilment order without a cart, as the application loads it
+			no++
+			l := domain.Line{OrderID: fmt.Sprintf("o%d", no), SKU: "S", Qty: 1 + rng.IntN(4)}
+			step("fromcart "+l.OrderID+" no cart", adapters.Scope{Orders: []string{l.OrderID}, OwnWaiting: true}, func(p *domain.Product) error {
+				_, err := p.AllocateFromCart(l, "", now)
+				return outOfStockIsFine(err)
+			})
 		case k == 4 && nc > 0:
 			no++
 			o := fmt.Sprintf("o%d", no)

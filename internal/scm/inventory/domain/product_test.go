@@ -519,8 +519,11 @@ func TestParseETAReadsWhatFromisoformatReads(t *testing.T) {
 // that would give stock to waiting lines it cannot see.
 func TestSomeWaitingLinesOnlyTakeStock(t *testing.T) {
 	partial := func(t *testing.T) *Product {
-		p := product(t, batch("a", "", 2, 0))
+		p := product(t, batch("a", "", 4, 0))
 		if _, err := p.Allocate(line("o-1", 2), t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Reserve("k-1", 2, t0.Add(time.Hour), t0); err != nil { // the batch is full
 			t.Fatal(err)
 		}
 		p.Backorders, p.AllWaiting, p.Waiting = nil, false, 10 // ten units wait, not loaded
@@ -544,6 +547,9 @@ func TestSomeWaitingLinesOnlyTakeStock(t *testing.T) {
 		"grow":        func(p *Product) { _ = p.ChangeBatchQuantity("a", 5, t0) },
 		"cancel":      func(p *Product) { p.Cancel("o-1", t0) },
 		"reallocate":  func(p *Product) { _ = p.Reallocate(nil, t0) },
+		"release":     func(p *Product) { p.Release("k-1", "released", t0) },
+		"replace":     func(p *Product) { _, _ = p.Reserve("k-1", 1, t0.Add(time.Hour), t0) },
+		"checkout":    func(p *Product) { _, _ = p.AllocateFromCart(line("o-9", 1), "k-1", t0) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := partial(t)
