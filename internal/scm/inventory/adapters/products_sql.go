@@ -39,7 +39,8 @@ type Scope struct {
 	// OwnWaiting loads only the waiting lines of Orders, for a command
 	// that only takes stock (an allocation): a sold-out SKU's waiting list
 	// can be long, and a new line joins it at the end. The product's
-	// AllWaiting is then false, and giving it stock panics.
+	// AllWaiting is then false, and giving it stock panics (see
+	// domain.Product.Attempt).
 	OwnWaiting bool
 	Carts      []string // reservations of these carts
 	// Batch is loaded with the lines and holds it cannot keep if it is to

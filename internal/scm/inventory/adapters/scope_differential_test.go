@@ -58,7 +58,16 @@ func runDiff(t *testing.T, seed uint64, cache bool) {
 			if err != nil {
 				return err
 			}
-			if err := fn(p); err != nil {
+			err = p.Attempt(fn)
+			if errors.Is(err, domain.ErrAllWaitingNeeded) && scope.OwnWaiting { // as app.change does
+				sc := scope
+				sc.OwnWaiting = false
+				if p, err = repo.LoadForUpdate(ctx, tx, "S", sc); err != nil {
+					return err
+				}
+				err = fn(p)
+			}
+			if err != nil {
 				return err
 			}
 			got = p.Events
@@ -133,7 +142,7 @@ func runDiff(t *testing.T, seed uint64, cache bool) {
 			c := fmt.Sprintf("c%d", 1+rng.IntN(nc))
 			q := 1 + rng.IntN(4)
 			until := now.Add(time.Duration(1+rng.IntN(10)) * time.Minute)
-			step("reserve "+c, adapters.Scope{Carts: []string{c}}, func(p *domain.Product) error {
+			step("reserve "+c, adapters.Scope{Carts: []string{c}, OwnWaiting: true}, func(p *domain.Product) error {
 				_, err := p.Reserve(c, q, until, now)
 				return outOfStockIsFine(err)
 			})
@@ -149,13 +158,13 @@ func runDiff(t *testing.T, seed uint64, cache bool) {
 			o := fmt.Sprintf("o%d", no)
 			c := fmt.Sprintf("c%d", 1+rng.IntN(nc))
 			l := domain.Line{OrderID: o, SKU: "S", Qty: 1 + rng.IntN(4)}
-			step("fromcart "+o+" "+c, adapters.Scope{Orders: []string{o}, Carts: []string{c}}, func(p *domain.Product) error {
+			step("fromcart "+o+" "+c, adapters.Scope{Orders: []string{o}, Carts: []string{c}, OwnWaiting: true}, func(p *domain.Product) error {
 				_, err := p.AllocateFromCart(l, c, now)
 				return outOfStockIsFine(err)
 			})
 		case k == 5 && nc > 0:
 			c := fmt.Sprintf("c%d", 1+rng.IntN(nc))
-			step("release "+c, adapters.Scope{Carts: []string{c}}, func(p *domain.Product) error { p.Release(c, "released", now); return nil })
+			step("release "+c, adapters.Scope{Carts: []string{c}, OwnWaiting: true}, func(p *domain.Product) error { p.Release(c, "released", now); return nil })
 		case k == 6:
 			step("expire", adapters.Scope{Due: now}, func(p *domain.Product) error { p.Expire(now); return nil })
 		case k == 7 && no > 0:

@@ -135,7 +135,16 @@ func (a *App) change(ctx context.Context, u *unit, sku string, scope adapters.Sc
 	if err != nil {
 		return err
 	}
-	if err := fn(p); err != nil {
+	err = p.Attempt(fn)
+	if errors.Is(err, domain.ErrAllWaitingNeeded) && scope.OwnWaiting {
+		// The command gives stock after all: again, with every waiting line.
+		scope.OwnWaiting = false
+		if p, err = a.products.LoadForUpdate(ctx, u.tx, sku, scope); err != nil {
+			return err
+		}
+		err = fn(p)
+	}
+	if err != nil {
 		return err
 	}
 	if len(p.Events) == 0 {

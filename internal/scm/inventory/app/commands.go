@@ -134,7 +134,10 @@ func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.
 	}
 	var out domain.Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
-		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
+		// A new hold only takes stock; replacing one may give some back
+		// (change then loads the waiting lines).
+		scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
+		return a.change(ctx, u, sku, scope, func(p *domain.Product) error {
 			if err := a.known(ctx, u, p); err != nil {
 				return err
 			}
@@ -150,7 +153,9 @@ func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.
 func (a *App) Release(ctx context.Context, cartID, sku string) (bool, error) {
 	var released bool
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
-		return a.change(ctx, u, sku, adapters.Scope{Carts: []string{cartID}}, func(p *domain.Product) error {
+		// Releasing nothing gives nothing: the waiting lines only if there is a hold.
+		scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
+		return a.change(ctx, u, sku, scope, func(p *domain.Product) error {
 			released = p.Release(cartID, "released", a.now())
 			return nil
 		})

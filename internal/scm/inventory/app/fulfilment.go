@@ -70,9 +70,10 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 }
 
 func (a *App) allocateItem(ctx context.Context, u *unit, cmd contract.AllocateFulfilmentOrder, it contract.Item) error {
-	// Without a cart the line only takes stock: its own waiting line is
-	// all it needs. A cart's hold may give stock back to the waiting lines.
-	scope := adapters.Scope{Orders: []string{cmd.FulfilmentOrderID}, OwnWaiting: cmd.CartID == ""}
+	// Without a cart (or a hold of this SKU) the line only takes stock:
+	// its own waiting line is all it needs. When a cart's hold gives stock
+	// back, change loads the waiting lines.
+	scope := adapters.Scope{Orders: []string{cmd.FulfilmentOrderID}, OwnWaiting: true}
 	if cmd.CartID != "" {
 		scope.Carts = []string{cmd.CartID}
 	}

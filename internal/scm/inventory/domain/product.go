@@ -6,6 +6,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -79,13 +80,41 @@ func (p *Product) unbackorder(i int) Backorder {
 	return bo
 }
 
+// ErrAllWaitingNeeded is Attempt's answer when its function needed every
+// waiting line of a product loaded with only some.
+var ErrAllWaitingNeeded = errors.New("inventory: every waiting line is needed")
+
+// allWaitingNeeded is the panic of needAllWaiting.
+type allWaitingNeeded struct{ msg string }
+
+func (e allWaitingNeeded) Error() string { return e.msg }
+
 // needAllWaiting guards what gives stock to waiting lines: it must see
-// them all, or it would serve some out of turn. A repository that loaded
-// only some for such a command is a programming error.
+// them all, or it would serve some out of turn. It panics on a product
+// loaded with only some; Attempt turns that into ErrAllWaitingNeeded.
 func (p *Product) needAllWaiting(what string) {
 	if !p.AllWaiting {
-		panic(fmt.Sprintf("inventory: %s of %s with only some of its waiting lines loaded", what, p.SKU))
+		panic(allWaitingNeeded{fmt.Sprintf("inventory: %s of %s with only some of its waiting lines loaded", what, p.SKU)})
 	}
+}
+
+// Attempt runs fn on p. If fn turns out to give stock to waiting lines
+// while p holds only some of them, it stops there and Attempt returns
+// ErrAllWaitingNeeded: p is then spoilt, and the caller loads the product
+// again with every waiting line and runs fn on that. So a command that
+// usually only takes stock (a reservation, a release of nothing) reads
+// only its own lines, and one that turns out to free stock pays for the
+// waiting list.
+func (p *Product) Attempt(fn func(*Product) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(allWaitingNeeded); !ok {
+				panic(r)
+			}
+			err = ErrAllWaitingNeeded
+		}
+	}()
+	return fn(p)
 }
 
 func (p *Product) record(e Event) { p.Events = append(p.Events, e) }

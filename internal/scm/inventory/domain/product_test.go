@@ -562,3 +562,30 @@ func TestSomeWaitingLinesOnlyTakeStock(t *testing.T) {
 		})
 	}
 }
+
+// Attempt turns the need for every waiting line into ErrAllWaitingNeeded
+// and lets any other panic through.
+func TestAttemptReportsThatEveryWaitingLineIsNeeded(t *testing.T) {
+	p := product(t, batch("a", "", 1, 0))
+	p.AllWaiting = false
+	if err := p.Attempt(func(p *Product) error { return p.AddBatch(batch("b", "", 1, time.Minute), t0) }); !errors.Is(err, ErrAllWaitingNeeded) {
+		t.Errorf("adding stock to a product with some waiting lines: %v, want ErrAllWaitingNeeded", err)
+	}
+	q := product(t, batch("a", "", 1, 0))
+	if err := q.Attempt(func(p *Product) error { return p.AddBatch(batch("b", "", 1, time.Minute), t0) }); err != nil {
+		t.Errorf("adding stock to a whole product: %v", err)
+	}
+	if _, err := q.Reserve("k", 1, t0.Add(time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	q.AllWaiting = false
+	if err := q.Attempt(func(p *Product) error { _, err := p.Reserve("k-2", 1, t0.Add(time.Hour), t0); return err }); err != nil {
+		t.Errorf("a new hold on a product with some waiting lines: %v, want no need for the others", err)
+	}
+	defer func() {
+		if r := recover(); r != "other" {
+			t.Errorf("recovered %v, want the other panic let through", r)
+		}
+	}()
+	_ = q.Attempt(func(*Product) error { panic("other") })
+}
