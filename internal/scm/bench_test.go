@@ -2,6 +2,7 @@ package scm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/sqlite"
 	invapp "github.com/banchan/banchan/internal/scm/inventory/app"
+	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
 // BenchmarkAllocate measures the book's allocate command on the durable
@@ -31,13 +33,17 @@ func BenchmarkAllocate(b *testing.B) {
 // SKU, preloaded). 32 callers over 10 SKUs, as BenchmarkAllocate.
 //
 //	go test ./internal/scm -run '^$' -bench AllocateSoldOut -benchtime 5000x
+// In op=reserve each call is a new cart's reservation instead, refused
+// (out of stock) and changing nothing.
 func BenchmarkAllocateSoldOut(b *testing.B) {
-	for _, waiting := range []int{0, 10_000} {
-		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) { benchmarkAllocateSoldOut(b, waiting) })
+	for _, op := range []string{"allocate", "reserve"} {
+		for _, waiting := range []int{0, 10_000} {
+			b.Run(fmt.Sprintf("op=%s/waiting=%d", op, waiting), func(b *testing.B) { benchmarkAllocateSoldOut(b, op, waiting) })
+		}
 	}
 }
 
-func benchmarkAllocateSoldOut(b *testing.B, waiting int) {
+func benchmarkAllocateSoldOut(b *testing.B, op string, waiting int) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
 	if err != nil {
@@ -85,6 +91,14 @@ func benchmarkAllocateSoldOut(b *testing.B, waiting int) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := seq.Add(1)
+			if op == "reserve" {
+				_, err := svc.Inventory().Reserve(ctx, fmt.Sprintf("bench-cart-%d", n), fmt.Sprintf("SOLD-%d", n%skus), 1)
+				if !errors.Is(err, domain.ErrOutOfStock) {
+					b.Errorf("reserve: %v, want out of stock", err)
+					return
+				}
+				continue
+			}
 			out, err := svc.Inventory().Allocate(ctx, invapp.Allocate{OrderID: fmt.Sprintf("bench-order-%d", n),
 				SKU: fmt.Sprintf("SOLD-%d", n%skus), Qty: 1})
 			if err != nil || !out.Backordered {
