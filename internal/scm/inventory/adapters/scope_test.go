@@ -31,20 +31,7 @@ func TestLoadReadsOnlyWhatTheScopeNeeds(t *testing.T) {
 			var last *domain.Product
 			change := func(scope adapters.Scope, fn func(p *domain.Product) error) {
 				t.Helper()
-				err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-					p, err := repo.LoadForUpdate(ctx, tx, "SKU-1", scope)
-					if err != nil {
-						return err
-					}
-					last = p
-					if err := fn(p); err != nil {
-						return err
-					}
-					return repo.Save(ctx, tx, p, now)
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				last = saveChange(t, s, repo, "SKU-1", now, scope, fn)
 			}
 			added := now
 			addBatch := func(ref string, qty int) {
@@ -107,30 +94,14 @@ func TestLoadReadsOnlyWhatTheScopeNeeds(t *testing.T) {
 					[]string{"full", "free"}, []string{"f-9", "f-8", "f-7"}},
 				{"a batch emptied", adapters.Scope{Batch: "old-05"}, []string{"old-05", "free"}, []string{"o-05"}},
 			} {
-				for _, how := range []string{"Load", "LoadForUpdate"} {
-					err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-						var p *domain.Product
-						var err error
-						if how == "Load" {
-							p, err = repo.Load(ctx, tx, "SKU-1", tc.scope)
-						} else {
-							p, err = repo.LoadForUpdate(ctx, tx, "SKU-1", tc.scope)
-						}
-						if err != nil {
-							return err
-						}
-						if got := refs(p); !slices.Equal(got, tc.batches) {
-							t.Errorf("%s, %s: batches %v, want %v", tc.name, how, got, tc.batches)
-						}
-						if got := orders(p); !slices.Equal(got, tc.want) {
-							t.Errorf("%s, %s: lines %v, want %v", tc.name, how, got, tc.want)
-						}
-						return nil
-					})
-					if err != nil {
-						t.Fatal(err)
+				loadBoth(t, s, repo, "SKU-1", tc.scope, func(how string, p *domain.Product) {
+					if got := refs(p); !slices.Equal(got, tc.batches) {
+						t.Errorf("%s, %s: batches %v, want %v", tc.name, how, got, tc.batches)
 					}
-				}
+					if got := orders(p); !slices.Equal(got, tc.want) {
+						t.Errorf("%s, %s: lines %v, want %v", tc.name, how, got, tc.want)
+					}
+				})
 			}
 			p, err := repo.Load(ctx, s.Read(), "SKU-1", adapters.Scope{All: true})
 			if err != nil {
@@ -189,19 +160,7 @@ func TestOwnWaitingLoadsOnlyTheOrdersWaitingLines(t *testing.T) {
 			repo := repo()
 			change := func(scope adapters.Scope, fn func(p *domain.Product) error) {
 				t.Helper()
-				err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-					p, err := repo.LoadForUpdate(ctx, tx, "SKU-W", scope)
-					if err != nil {
-						return err
-					}
-					if err := fn(p); err != nil {
-						return err
-					}
-					return repo.Save(ctx, tx, p, now)
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				saveChange(t, s, repo, "SKU-W", now, scope, fn)
 			}
 			addBatch := func(ref string, qty int) {
 				b, err := domain.NewBatch(ref, "SKU-W", qty, nil, now)
@@ -246,28 +205,12 @@ func TestOwnWaitingLoadsOnlyTheOrdersWaitingLines(t *testing.T) {
 				{"a batch", adapters.Scope{Batch: "b-1", Keep: 1}, all, true},
 				{"the whole product", adapters.Scope{All: true, OwnWaiting: true}, all, true},
 			} {
-				for _, how := range []string{"Load", "LoadForUpdate"} {
-					err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
-						var p *domain.Product
-						var err error
-						if how == "Load" {
-							p, err = repo.Load(ctx, tx, "SKU-W", tc.scope)
-						} else {
-							p, err = repo.LoadForUpdate(ctx, tx, "SKU-W", tc.scope)
-						}
-						if err != nil {
-							return err
-						}
-						if got := waiting(p); !slices.Equal(got, tc.want) || p.AllWaiting != tc.every || p.Waiting != 15 {
-							t.Errorf("%s, %s: waiting %v (all %v), total %d; want %v (all %v), 15",
-								tc.name, how, got, p.AllWaiting, p.Waiting, tc.want, tc.every)
-						}
-						return nil
-					})
-					if err != nil {
-						t.Fatal(err)
+				loadBoth(t, s, repo, "SKU-W", tc.scope, func(how string, p *domain.Product) {
+					if got := waiting(p); !slices.Equal(got, tc.want) || p.AllWaiting != tc.every || p.Waiting != 15 {
+						t.Errorf("%s, %s: waiting %v (all %v), total %d; want %v (all %v), 15",
+							tc.name, how, got, p.AllWaiting, p.Waiting, tc.want, tc.every)
 					}
-				}
+				})
 			}
 			// Stock arrives: the oldest that fit are served, whatever the
 			// loads before kept in the cache, and the total follows.
@@ -294,5 +237,54 @@ func TestOwnWaitingLoadsOnlyTheOrdersWaitingLines(t *testing.T) {
 				t.Errorf("stored waiting total after a drift and a change: %d (%v), want 9", stored, err)
 			}
 		})
+	}
+}
+
+// saveChange loads the product with scope for update, applies fn and
+// saves it, in one transaction; it returns the product as changed.
+func saveChange(t *testing.T, s event.Store, repo adapters.Products, sku string, now time.Time,
+	scope adapters.Scope, fn func(p *domain.Product) error) *domain.Product {
+	t.Helper()
+	var out *domain.Product
+	err := s.Update(context.Background(), func(ctx context.Context, tx event.Tx) error {
+		p, err := repo.LoadForUpdate(ctx, tx, sku, scope)
+		if err != nil {
+			return err
+		}
+		out = p
+		if err := fn(p); err != nil {
+			return err
+		}
+		return repo.Save(ctx, tx, p, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// loadBoth loads the product with scope through Load and LoadForUpdate,
+// inside a write transaction, and hands each to check.
+func loadBoth(t *testing.T, s event.Store, repo adapters.Products, sku string, scope adapters.Scope,
+	check func(how string, p *domain.Product)) {
+	t.Helper()
+	for _, how := range []string{"Load", "LoadForUpdate"} {
+		err := s.Update(context.Background(), func(ctx context.Context, tx event.Tx) error {
+			load := repo.LoadForUpdate
+			if how == "Load" {
+				load = func(ctx context.Context, tx event.Tx, sku string, scope adapters.Scope) (*domain.Product, error) {
+					return repo.Load(ctx, tx, sku, scope)
+				}
+			}
+			p, err := load(ctx, tx, sku, scope)
+			if err != nil {
+				return err
+			}
+			check(how, p)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
