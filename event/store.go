@@ -55,6 +55,11 @@ type Store interface {
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// Read returns a Querier for reads outside a transaction.
 	Read() Querier
+	// View runs fn with a Querier whose reads all see one snapshot (a
+	// read-only transaction): a view that takes several queries shows one
+	// moment, not the writes committed between them. fn must not write
+	// and should be short (it holds the snapshot).
+	View(ctx context.Context, fn func(ctx context.Context, q Querier) error) error
 	// Rebind rewrites ? placeholders for the engine (for callers building SQL).
 	Rebind(query string) string
 	Ping(ctx context.Context) error

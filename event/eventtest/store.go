@@ -31,6 +31,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) StoreUnderTest) {
 		fn   func(t *testing.T, s StoreUnderTest)
 	}{
 		{"CommitAndRollback", testCommitAndRollback},
+		{"ViewReadsOneSnapshot", testViewSnapshot},
 		{"ConcurrentUpdatesSomeFailing", testConcurrentUpdates},
 		{"AppendPositionsAndVersions", testAppendPositions},
 		{"ExpectedVersion", testExpectedVersion},
@@ -82,7 +83,12 @@ func put(ctx context.Context, tx event.Tx, table, k string, v int) error {
 // rows reads a key/value table.
 func rows(t testing.TB, s event.Store, table string) map[string]int {
 	t.Helper()
-	rs, err := s.Read().QueryContext(context.Background(), `SELECT k, v FROM `+table)
+	return rowsOf(t, s.Read(), table)
+}
+
+func rowsOf(t testing.TB, q event.Querier, table string) map[string]int {
+	t.Helper()
+	rs, err := q.QueryContext(context.Background(), `SELECT k, v FROM `+table)
 	if err != nil {
 		t.Fatalf("read %s: %v", table, err)
 	}
@@ -157,6 +163,39 @@ func testCommitAndRollback(t *testing.T, s StoreUnderTest) {
 	ids := logIDs(t, s)
 	if !ids[kept.ID] || ids[dropped.ID] || len(ids) != 1 {
 		t.Errorf("log = %v, want only the committed envelope %s", ids, kept.ID)
+	}
+}
+
+// testViewSnapshot checks that View's reads see one moment: a commit made
+// while the view is open does not show in it, and a write inside it is
+// refused without changing anything.
+func testViewSnapshot(t *testing.T, s StoreUnderTest) {
+	createTable(t, s, "t_view")
+	update(t, s, func(ctx context.Context, tx event.Tx) error { return put(ctx, tx, "t_view", "a", 1) })
+	sentinel := errors.New("the view's own error")
+	err := s.View(context.Background(), func(ctx context.Context, q event.Querier) error {
+		if got := rowsOf(t, q, "t_view"); len(got) != 1 || got["a"] != 1 {
+			t.Errorf("view before the commit = %v, want a=1", got)
+		}
+		update(t, s, func(ctx context.Context, tx event.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE t_view SET v = 2 WHERE k = 'a'`); err != nil {
+				return err
+			}
+			return put(ctx, tx, "t_view", "b", 3)
+		})
+		if got := rowsOf(t, q, "t_view"); len(got) != 1 || got["a"] != 1 {
+			t.Errorf("view after a commit = %v, want the snapshot a=1 still", got)
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO t_view (k, v) VALUES ('c', 4)`); err == nil {
+			t.Error("a write inside a view succeeded, want it refused")
+		}
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) {
+		t.Errorf("View returned %v, want fn's error", err)
+	}
+	if got := rows(t, s, "t_view"); len(got) != 2 || got["a"] != 2 || got["b"] != 3 {
+		t.Errorf("after the view = %v, want a=2 b=3 (the commit, not the view's write)", got)
 	}
 }
 

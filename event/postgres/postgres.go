@@ -27,6 +27,7 @@ var Dialect = sqlstore.Dialect{
 	Begin:          "BEGIN",
 	LockAppend:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", appendLockID),
 	LockKey:        "SELECT pg_advisory_xact_lock(hashtext(?))",
+	ViewIsolation:  sql.LevelRepeatableRead,
 }
 
 // schema is the toolkit's DDL as migration steps: new steps are appended,

@@ -29,6 +29,10 @@ type Dialect struct {
 	// the whole transaction back (SQLite does on some errors: a full disk,
 	// an I/O error, out of memory, a conflict clause of ROLLBACK).
 	TxProbe string
+	// ViewIsolation is the isolation level of View's read-only
+	// transactions: one that reads a single snapshot (PostgreSQL:
+	// repeatable read; SQLite's default, in WAL mode, already does).
+	ViewIsolation sql.IsolationLevel
 }
 
 // Rebind rewrites ? placeholders for the dialect. ? inside quotes is kept.

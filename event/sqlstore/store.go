@@ -134,6 +134,17 @@ func (s *Store) Rebind(q string) string { return s.d.Rebind(q) }
 // Read returns a Querier over the read pool.
 func (s *Store) Read() event.Querier { return rebinder{q: s.reads, d: s.d} }
 
+// View runs fn in a read-only transaction on the read pool; see
+// event.Store.
+func (s *Store) View(ctx context.Context, fn func(context.Context, event.Querier) error) error {
+	sqlTx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: s.d.ViewIsolation})
+	if err != nil {
+		return fmt.Errorf("%s: begin view: %w", s.d.Name, err)
+	}
+	defer func() { _ = sqlTx.Rollback() }() // read-only: nothing to commit
+	return fn(ctx, rebinder{q: sqlTx, d: s.d})
+}
+
 // Ping checks the connection.
 func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
 

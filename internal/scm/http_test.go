@@ -129,6 +129,12 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 		{"POST", "/v1/carts/k-1/items", `{"qty":1}`, 422, "sku: required"},
 		{"POST", "/v1/carts/k-1/items", `{"sku":"NOPE","qty":1}`, 422, "unknown SKU NOPE"},
 		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":6}`, 409, "out of stock: 6 of TOFU wanted, 5 available"},
+		{"GET", "/v1/products/TOFU?limit=0", "", 422, "limit: want a number from 1 to 1000"},
+		{"GET", "/v1/products/TOFU?limit=1001", "", 422, "limit: want a number from 1 to 1000"},
+		{"GET", "/v1/products/TOFU?limit=ten", "", 422, "limit: want a number from 1 to 1000"},
+		{"GET", "/v1/products/TOFU?after=-1", "", 422, "after: want a waiting line's seq"},
+		{"GET", "/v1/products/TOFU?after=x&limit=5", "", 422, "after: want a waiting line's seq"},
+		{"GET", "/v1/products/NOPE", "", 404, "unknown SKU NOPE"},
 	}
 	for _, c := range cases {
 		code, body := h.do(c.method, c.path, c.body)
@@ -146,6 +152,66 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 	h.call("GET", "/v1/products/TOFU", "", 200, &after)
 	if after.Version != before.Version {
 		t.Errorf("refused requests moved the product from version %d to %d", before.Version, after.Version)
+	}
+}
+
+// TestProductViewPagesItsWaitingLines: the product view shows its waiting
+// lines a page at a time, oldest first, following next until it is null;
+// the totals are those of the whole product.
+func TestProductViewPagesItsWaitingLines(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.call("POST", "/v1/batches", `{"ref":"b-1","sku":"TOFU","qty":2,"eta":null}`, 201, nil)
+	h.call("POST", "/v1/allocations", `{"orderId":"o-0","sku":"TOFU","qty":2}`, 201, nil)
+	const n = 7
+	for i := 1; i <= n; i++ {
+		h.call("POST", "/v1/allocations", fmt.Sprintf(`{"orderId":"o-%d","sku":"TOFU","qty":%d}`, i, i), 201, nil)
+	}
+	type view struct {
+		Version    int64
+		Available  int
+		Waiting    int
+		Batches    []struct{ Ref string }
+		Backorders []struct {
+			OrderID string `json:"orderid"`
+			Qty     int
+			Seq     int64
+		}
+		Next *int64
+	}
+	var got []string
+	path, pages := "/v1/products/TOFU?limit=3", 0
+	for {
+		var v view
+		h.call("GET", path, "", 200, &v)
+		pages++
+		if v.Waiting != n*(n+1)/2 || v.Available != 0 || len(v.Batches) != 1 {
+			t.Fatalf("page %d: waiting %d, available %d, %d batches; want the whole product's %d, 0, 1",
+				pages, v.Waiting, v.Available, len(v.Batches), n*(n+1)/2)
+		}
+		for _, b := range v.Backorders {
+			got = append(got, fmt.Sprintf("%s:%d", b.OrderID, b.Qty))
+		}
+		if v.Next == nil {
+			break
+		}
+		if last := v.Backorders[len(v.Backorders)-1].Seq; *v.Next != last || len(v.Backorders) != 3 {
+			t.Fatalf("page %d: next %d with %d lines (last seq %d), want the last seq of a full page", pages, *v.Next, len(v.Backorders), last)
+		}
+		path = fmt.Sprintf("/v1/products/TOFU?limit=3&after=%d", *v.Next)
+	}
+	want := []string{"o-1:1", "o-2:2", "o-3:3", "o-4:4", "o-5:5", "o-6:6", "o-7:7"}
+	if pages != 3 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("%d pages of %v, want 3 pages of %v, oldest first", pages, got, want)
+	}
+	var all view
+	h.call("GET", "/v1/products/TOFU", "", 200, &all)
+	if len(all.Backorders) != n || all.Next != nil {
+		t.Errorf("default page: %d lines, next %v; want all %d and no next", len(all.Backorders), all.Next, n)
+	}
+	var sku struct{ Available, Batches int }
+	h.call("GET", "/v1/skus/TOFU", "", 200, &sku)
+	if sku.Available != 0 || sku.Batches != 1 {
+		t.Errorf("catalog view %+v, want 0 available in 1 batch", sku)
 	}
 }
 

@@ -80,6 +80,45 @@ type WaitingLine struct {
 	Since time.Time `json:"since"`
 }
 
+// WaitingPage selects one page of a product's waiting lines, oldest
+// first: those after position After (a line's seq; 0 from the first), at
+// most Limit of them (0: none).
+type WaitingPage struct {
+	After int64
+	Limit int
+}
+
+// ProductView reads a SKU's product as its views show it: version and
+// waiting total, every batch with its totals, and one page of its waiting
+// lines; more reports that lines follow the page. No allocated line is
+// read (the batches carry their totals), nor any waiting line outside the
+// page, so a product with many lines costs no more than one with few.
+// Run it in one snapshot (event.Store.View) for the parts to agree. A SKU
+// never seen is an empty product at version 0.
+func (Products) ProductView(ctx context.Context, q event.Querier, sku string, page WaitingPage) (p *domain.Product, more bool, err error) {
+	p = domain.NewProduct(sku)
+	err = q.QueryRowContext(ctx, `SELECT version, next_seq, waiting FROM scm_products WHERE sku = ?`, sku).
+		Scan(&p.Version, &p.NextSeq, &p.Waiting)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("product %s: %w", sku, err)
+	}
+	if p.Batches, err = queryBatches(ctx, q, batchColumns+`WHERE sku = ? ORDER BY added_at, ref`, sku); err != nil {
+		return nil, false, err
+	}
+	if page.Limit <= 0 {
+		return p, p.Waiting > 0, nil
+	}
+	p.Backorders, err = queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		sku, page.After, page.Limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(p.Backorders) > page.Limit {
+		p.Backorders, more = p.Backorders[:page.Limit], true
+	}
+	return p, more, nil
+}
+
 // OrderLines lists an order's allocated lines and its lines waiting for
 // stock, read together (one statement, one snapshot: a line being
 // reallocated shows in one list or the other, never in both or neither).

@@ -3,15 +3,22 @@ package app
 import (
 	"context"
 
+	"github.com/banchan/banchan/event"
+
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
-// Product returns a SKU's product (batches with allocated, reserved and
-// available quantities, every one of them; waiting lines; version). Its
-// allocated lines are not loaded: the batches carry their totals.
-func (a *App) Product(ctx context.Context, sku string) (*domain.Product, error) {
-	return a.products.Load(ctx, a.store.Read(), sku, adapters.Scope{All: true})
+// Product returns a SKU's product as of one moment: version, waiting
+// total, every batch with its allocated, reserved and available
+// quantities, and the page of its waiting lines (more: lines follow it).
+// Its allocated lines are not loaded: the batches carry their totals.
+func (a *App) Product(ctx context.Context, sku string, page adapters.WaitingPage) (p *domain.Product, more bool, err error) {
+	err = a.store.View(ctx, func(ctx context.Context, q event.Querier) error {
+		p, more, err = a.products.ProductView(ctx, q, sku, page)
+		return err
+	})
+	return p, more, err
 }
 
 // Batch returns one batch with its quantities.

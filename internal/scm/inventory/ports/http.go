@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -138,7 +139,7 @@ func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, web.Invalid(web.FieldError{Field: "sku", Reason: "query parameter required"}))
 		return
 	}
-	p, err := h.App.Product(r.Context(), sku)
+	p, _, err := h.App.Product(r.Context(), sku, adapters.WaitingPage{})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -148,30 +149,44 @@ func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
 
 // getSKU is the catalog query: 200 when the SKU has stock records, else 404.
 func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.knownProduct(w, r)
+	p, _, ok := h.knownProduct(w, r, adapters.WaitingPage{})
 	if !ok {
 		return
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "available": p.Available(), "batches": len(p.Batches)})
 }
 
-// knownProduct loads the product of the path's SKU, answering 404 for a
-// SKU without stock records.
-func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request) (*domain.Product, bool) {
-	p, err := h.App.Product(r.Context(), r.PathValue("sku"))
+// knownProduct loads the product of the path's SKU with a page of its
+// waiting lines, answering 404 for a SKU without stock records.
+func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request, page adapters.WaitingPage) (*domain.Product, bool, bool) {
+	p, more, err := h.App.Product(r.Context(), r.PathValue("sku"), page)
 	if err != nil {
 		h.fail(w, r, err)
-		return nil, false
+		return nil, false, false
 	}
 	if len(p.Batches) == 0 {
 		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
-		return nil, false
+		return nil, false, false
 	}
-	return p, true
+	return p, more, true
 }
 
+// Waiting lines per page of the product view, by default and at most.
+const (
+	defaultWaitingPage = 100
+	maxWaitingPage     = 1000
+)
+
+// getProduct answers the product with one page of its waiting lines,
+// oldest first: ?limit= (1-1000, default 100) and ?after= (the previous
+// page's next; next is null on the last page).
 func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.knownProduct(w, r)
+	page, err := waitingPage(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, more, ok := h.knownProduct(w, r, page)
 	if !ok {
 		return
 	}
@@ -179,8 +194,34 @@ func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 	if backorders == nil {
 		backorders = []domain.Backorder{}
 	}
+	var next *int64
+	if more && len(backorders) > 0 {
+		next = &backorders[len(backorders)-1].Seq
+	}
 	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "version": p.Version, "available": p.Available(),
-		"waiting": p.Waiting, "batches": views(p.PreferredBatches()), "backorders": backorders})
+		"waiting": p.Waiting, "batches": views(p.PreferredBatches()), "backorders": backorders, "next": next})
+}
+
+// waitingPage reads ?after= and ?limit=, naming what is wrong.
+func waitingPage(r *http.Request) (adapters.WaitingPage, error) {
+	v := r.URL.Query()
+	page := adapters.WaitingPage{Limit: defaultWaitingPage}
+	var bad web.Fields
+	if s := v.Get("after"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			bad.Add("after", "want a waiting line's seq: a number ≥ 0")
+		}
+		page.After = n
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxWaitingPage {
+			bad.Add("limit", "want a number from 1 to "+strconv.Itoa(maxWaitingPage))
+		}
+		page.Limit = n
+	}
+	return page, bad.Err()
 }
 
 func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
