@@ -11,6 +11,7 @@ import (
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/sqlite"
 	"github.com/banchan/banchan/event/sqlstore"
+	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	invapp "github.com/banchan/banchan/internal/scm/inventory/app"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
@@ -46,8 +47,41 @@ func BenchmarkAllocateSoldOut(b *testing.B) {
 
 func benchmarkAllocateSoldOut(b *testing.B, op string, waiting int) {
 	ctx := context.Background()
-	st, svc := openBenchService(b)
 	const skus = 10
+	svc := openSoldOut(b, skus, waiting)
+	var seq atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			if op == "reserve" {
+				_, err := svc.Inventory().Reserve(ctx, fmt.Sprintf("bench-cart-%d", n), fmt.Sprintf("SOLD-%d", n%skus), 1)
+				if !errors.Is(err, domain.ErrOutOfStock) {
+					b.Errorf("reserve: %v, want out of stock", err)
+					return
+				}
+				continue
+			}
+			out, err := svc.Inventory().Allocate(ctx, invapp.Allocate{OrderID: fmt.Sprintf("bench-order-%d", n),
+				SKU: fmt.Sprintf("SOLD-%d", n%skus), Qty: 1})
+			if err != nil || !out.Backordered {
+				b.Errorf("allocate: %+v %v, want backordered", out, err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	unit := map[string]string{"allocate": "allocations/s", "reserve": "reservations/s"}[op]
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit)
+}
+
+// openSoldOut opens the service with skus SKUs SOLD-0... that are sold out
+// (one unit, taken), each with waiting lines already waiting (seq 1 to
+// waiting, one unit each).
+func openSoldOut(b *testing.B, skus, waiting int) *Service {
+	ctx := context.Background()
+	st, svc := openBenchService(b)
 	for i := range skus {
 		// One unit, taken: the SKU is known and sold out.
 		if _, err := svc.Inventory().AddBatch(ctx, invapp.AddBatch{Ref: fmt.Sprintf("sold-%d", i),
@@ -78,31 +112,44 @@ func benchmarkAllocateSoldOut(b *testing.B, op string, waiting int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var seq atomic.Int64
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			n := seq.Add(1)
-			if op == "reserve" {
-				_, err := svc.Inventory().Reserve(ctx, fmt.Sprintf("bench-cart-%d", n), fmt.Sprintf("SOLD-%d", n%skus), 1)
-				if !errors.Is(err, domain.ErrOutOfStock) {
-					b.Errorf("reserve: %v, want out of stock", err)
-					return
+	return svc
+}
+
+// BenchmarkProductView measures GET /v1/products/{sku}'s read (no HTTP)
+// of a sold-out SKU with 0 or 10,000 waiting lines: its first page of
+// 100 (page=100), and, as the baseline, every waiting line at once
+// (page=all, what the view read before it was paged). 16 readers over 10
+// SKUs.
+//
+//	go test ./internal/scm -run '^$' -bench ProductView -benchtime 2000x
+func BenchmarkProductView(b *testing.B) {
+	for _, waiting := range []int{0, 10_000} {
+		for _, page := range []string{"100", "all"} {
+			b.Run(fmt.Sprintf("waiting=%d/page=%s", waiting, page), func(b *testing.B) {
+				const skus = 10
+				svc := openSoldOut(b, skus, waiting)
+				limit := 100
+				if page == "all" {
+					limit = waiting + 1
 				}
-				continue
-			}
-			out, err := svc.Inventory().Allocate(ctx, invapp.Allocate{OrderID: fmt.Sprintf("bench-order-%d", n),
-				SKU: fmt.Sprintf("SOLD-%d", n%skus), Qty: 1})
-			if err != nil || !out.Backordered {
-				b.Errorf("allocate: %+v %v, want backordered", out, err)
-				return
-			}
+				ctx := context.Background()
+				var seq atomic.Int64
+				b.SetParallelism(8)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						p, _, err := svc.Inventory().Product(ctx, fmt.Sprintf("SOLD-%d", seq.Add(1)%skus), adapters.WaitingPage{Limit: limit})
+						if err != nil || p.Waiting != waiting || len(p.Backorders) != min(limit, waiting) {
+							b.Errorf("view: %v, waiting %d with %d lines; want %d with %d", err, p.Waiting, len(p.Backorders), waiting, min(limit, waiting))
+							return
+						}
+					}
+				})
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "views/s")
+			})
 		}
-	})
-	b.StopTimer()
-	unit := map[string]string{"allocate": "allocations/s", "reserve": "reservations/s"}[op]
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit)
+	}
 }
 
 // openBenchService opens the service on a durable SQLite store of the
