@@ -67,6 +67,17 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.Prefix, " *>") || strings.HasSuffix(c.Prefix, ".") {
 		return fmt.Errorf("natsjs: bad subject prefix %q", c.Prefix)
 	}
+	if c.MaxAge < 0 || c.MaxBytes < 0 || c.Duplicates < 0 {
+		return fmt.Errorf("natsjs: max age %s, max bytes %d, duplicates window %s: want 0 (none) or more",
+			c.MaxAge, c.MaxBytes, c.Duplicates)
+	}
+	window := c.Duplicates
+	if window == 0 {
+		window = 2 * time.Minute
+	}
+	if c.MaxAge > 0 && c.MaxAge < window {
+		return fmt.Errorf("natsjs: max age %s is shorter than the deduplication window %s", c.MaxAge, window)
+	}
 	return nil
 }
 

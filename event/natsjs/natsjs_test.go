@@ -13,6 +13,7 @@ import (
 	"github.com/banchan/banchan/event/eventtest"
 	"github.com/banchan/banchan/event/natsjs"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // isolated gives each broker its own stream and subject prefix, so that
@@ -171,5 +172,76 @@ func TestSequence(t *testing.T) {
 	defer closeBroker()
 	if last, err := b.LastSequence(ctx); err != nil || last != 3 || b.Acknowledged() != 0 {
 		t.Fatalf("after a restart: last %d (%v), acknowledged %d; want 3, 0 (nothing published yet)", last, err, b.Acknowledged())
+	}
+}
+
+// TestStreamLimits checks that the stream takes the configured retention
+// (age and size) on creation, and again when a broker opens it with
+// other limits, on the embedded server and on the machine's (older) one.
+func TestStreamLimits(t *testing.T) {
+	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: t.TempDir(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	servers := []struct {
+		name string
+		dial func() (*nats.Conn, error)
+	}{
+		{"embedded", func() (*nats.Conn, error) { return nats.Connect("", nats.InProcessServer(ns)) }},
+		{"external", func() (*nats.Conn, error) { return nats.Connect(eventtest.NATSURL(), nats.Timeout(3*time.Second)) }},
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			nc, err := srv.dial()
+			if srv.name == "external" {
+				eventtest.RequireService(t, "NATS JetStream at "+eventtest.NATSURL(), err)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nc.Close)
+			ctx := context.Background()
+			cfg := isolated()
+			open := func(maxAge time.Duration, maxBytes int64) {
+				t.Helper()
+				c := cfg
+				c.MaxAge, c.MaxBytes = maxAge, maxBytes
+				if _, err := natsjs.New(ctx, nc, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			js, err := jetstream.New(nc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = js.DeleteStream(context.Background(), cfg.Stream) })
+			check := func(wantAge time.Duration, wantBytes int64) {
+				t.Helper()
+				st, err := js.Stream(ctx, cfg.Stream)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c := st.CachedInfo().Config; c.MaxAge != wantAge || c.MaxBytes != wantBytes {
+					t.Errorf("stream limits: max age %s, max bytes %d; want %s, %d", c.MaxAge, c.MaxBytes, wantAge, wantBytes)
+				}
+			}
+			open(time.Hour, 64<<20)
+			check(time.Hour, 64<<20)
+			open(0, 0) // unlimited again
+			check(0, -1)
+		})
+	}
+}
+
+func TestConfigValidateLimits(t *testing.T) {
+	bad := []natsjs.Config{{MaxAge: -time.Second}, {MaxBytes: -1}, {MaxAge: time.Minute},
+		{MaxAge: 5 * time.Minute, Duplicates: 10 * time.Minute}}
+	for _, c := range bad {
+		if err := c.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", c)
+		}
+	}
+	if err := (natsjs.Config{MaxAge: 2 * time.Minute, MaxBytes: 1 << 20}).Validate(); err != nil {
+		t.Errorf("valid limits rejected: %v", err)
 	}
 }

@@ -29,6 +29,9 @@ type Config struct {
 	NATSStream      string
 	NATSPrefix      string
 	NATSReplicas    int
+	// NATSMaxAge and NATSMaxBytes bound the stream (0: unbounded).
+	NATSMaxAge   time.Duration
+	NATSMaxBytes int64
 	PostgresURL     string
 	PostgresSchema  string
 	SCMURL          string
@@ -93,6 +96,14 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	str(&c.NATSStream, "nats-stream", "JetStream stream name")
 	str(&c.NATSPrefix, "nats-prefix", "subject prefix of every message")
 	num(&c.NATSReplicas, "nats-replicas", "stream replicas (3 on a cluster)")
+	dur(&c.NATSMaxAge, "nats-max-age", "drop stream messages older than this, at least 1h and longer than any consumer "+
+		"may stay away: what a consumer has not taken by then it never gets (0 keeps every message; the event log keeps every event either way)")
+	fs.Func("nats-max-bytes", "bound the stream's size, dropping the oldest messages first: bytes, or with KiB, MiB, GiB or TiB, "+
+		"at least 1MiB (default 0: unbounded)"+envNote("nats-max-bytes"), func(v string) error {
+		n, err := parseSize(v)
+		c.NATSMaxBytes = n
+		return err
+	})
 	str(&c.PostgresURL, "postgres-url", "PostgreSQL URL; empty uses SQLite under --data-dir")
 	str(&c.PostgresSchema, "postgres-schema", "PostgreSQL schema holding every table")
 	str(&c.SCMURL, "scm-url", "base URL of the scm service, for catalog queries when it runs in another process")
@@ -212,6 +223,12 @@ func (c Config) Validate() error {
 		c.ReservationTTL < time.Second || c.AllocationDeadline < time.Second {
 		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s, --allocation-deadline >= 1s")
 	}
+	if c.NATSMaxAge != 0 && c.NATSMaxAge < time.Hour {
+		bad("--nats-max-age %s: want 0 (keep every message) or at least 1h", c.NATSMaxAge)
+	}
+	if c.NATSMaxBytes != 0 && c.NATSMaxBytes < 1<<20 {
+		bad("--nats-max-bytes %d: want 0 (unbounded) or at least 1MiB", c.NATSMaxBytes)
+	}
 	if c.InboxRetention != 0 && c.InboxRetention <= c.AckWait {
 		bad("--inbox-retention %s: want 0 (keep every record) or longer than --ack-wait %s", c.InboxRetention, c.AckWait)
 	}
@@ -225,6 +242,27 @@ func (c Config) Validate() error {
 		bad("--log-format %q: want text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// parseSize reads a byte count: digits, optionally followed by KiB, MiB,
+// GiB or TiB.
+func parseSize(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}}
+	digits, shift := v, uint(0)
+	for _, u := range units {
+		if strings.HasSuffix(v, u.suffix) {
+			digits, shift = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.shift
+			break
+		}
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)>>shift {
+		return 0, fmt.Errorf("%q: want a number of bytes, optionally with KiB, MiB, GiB or TiB (512MiB)", v)
+	}
+	return n << shift, nil
 }
 
 func splitHostPort(hp string) (string, int, error) {
@@ -253,6 +291,7 @@ func (c Config) LogAttrs() []any {
 	return []any{"http", c.HTTP, "data_dir", c.DataDir, "services", strings.Join(c.Services, ","),
 		"nats_url", orDefault(Mask(c.NATSURL), "embedded"), "nats_listen", orDefault(c.NATSListen, "none"),
 		"nats_stream", c.NATSStream, "nats_prefix", c.NATSPrefix, "nats_replicas", c.NATSReplicas,
+		"nats_max_age", c.NATSMaxAge, "nats_max_bytes", c.NATSMaxBytes,
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
 		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,

@@ -2,6 +2,7 @@ package system
 
 import (
 	"flag"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,8 @@ func TestConfigValidateNamesTheProblem(t *testing.T) {
 		{"retry max below base", func(c *Config) { c.RetryMax = time.Millisecond }, "--retry-base"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
+		{"stream age under an hour", func(c *Config) { c.NATSMaxAge = time.Minute }, "--nats-max-age"},
+		{"stream size under a MiB", func(c *Config) { c.NATSMaxBytes = 1000 }, "--nats-max-bytes"},
 	}
 	for _, c := range cases {
 		cfg := Default()
@@ -58,6 +61,46 @@ func TestConfigValidateNamesTheProblem(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("%s: error shows a password: %v", c.name, err)
+		}
+	}
+}
+
+func TestConfigStreamLimits(t *testing.T) {
+	cases := []struct {
+		args     []string
+		env      string
+		wantAge  time.Duration
+		wantSize int64
+		wantErr  string
+	}{
+		{nil, "", 0, 0, ""},
+		{[]string{"--nats-max-age", "168h", "--nats-max-bytes", "10GiB"}, "", 168 * time.Hour, 10 << 30, ""},
+		{[]string{"--nats-max-bytes", "1048576"}, "", 0, 1 << 20, ""},
+		{nil, "512MiB", 0, 512 << 20, ""},
+		{[]string{"--nats-max-bytes", "10GB"}, "", 0, 0, "want a number of bytes"},
+		{[]string{"--nats-max-bytes", "-5"}, "", 0, 0, "want a number of bytes"},
+		{[]string{"--nats-max-bytes", "99999999TiB"}, "", 0, 0, "want a number of bytes"},
+	}
+	for _, c := range cases {
+		cfg := Default()
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg.Flags(fs)
+		err := fs.Parse(c.args)
+		if err == nil && c.env != "" {
+			err = ApplyEnv(fs, func(k string) (string, bool) { return c.env, k == "BANCHAN_NATS_MAX_BYTES" })
+		}
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%v: %v, want an error saying %q", c.args, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.NATSMaxAge != c.wantAge || cfg.NATSMaxBytes != c.wantSize {
+			t.Errorf("%v env %q: age %s, size %d, %v; want %s, %d", c.args, c.env, cfg.NATSMaxAge, cfg.NATSMaxBytes, err, c.wantAge, c.wantSize)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v: valid limits rejected: %v", c.args, err)
 		}
 	}
 }

@@ -119,7 +119,8 @@ func (s *System) openStore(ctx context.Context) error {
 }
 
 func (s *System) openBroker(ctx context.Context) error {
-	bcfg := natsjs.Config{Stream: s.cfg.NATSStream, Prefix: s.cfg.NATSPrefix, Replicas: s.cfg.NATSReplicas, Logger: s.log}
+	bcfg := natsjs.Config{Stream: s.cfg.NATSStream, Prefix: s.cfg.NATSPrefix, Replicas: s.cfg.NATSReplicas,
+		MaxAge: s.cfg.NATSMaxAge, MaxBytes: s.cfg.NATSMaxBytes, Logger: s.log}
 	var err error
 	if s.cfg.NATSURL != "" {
 		s.broker, err = natsjs.Connect(ctx, s.cfg.NATSURL, bcfg)
