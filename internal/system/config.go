@@ -21,17 +21,17 @@ var ServiceNames = []string{"ordering", "scm-adapter", "scm", "sales"}
 
 // Config is the whole configuration of one process.
 type Config struct {
-	HTTP            string
-	DataDir         string
-	Services        []string
-	NATSURL         string
-	NATSListen      string
-	NATSStream      string
-	NATSPrefix      string
-	NATSReplicas    int
+	HTTP         string
+	DataDir      string
+	Services     []string
+	NATSURL      string
+	NATSListen   string
+	NATSStream   string
+	NATSPrefix   string
+	NATSReplicas int
 	// NATSMaxAge and NATSMaxBytes bound the stream (0: unbounded).
-	NATSMaxAge   time.Duration
-	NATSMaxBytes int64
+	NATSMaxAge      time.Duration
+	NATSMaxBytes    int64
 	PostgresURL     string
 	PostgresSchema  string
 	SCMURL          string
