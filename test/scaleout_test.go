@@ -95,7 +95,7 @@ func TestTwoSCMProcessesShareOneSKU(t *testing.T) {
 		} `json:"backorders"`
 	}
 	for i, c := range scm {
-		if code, err := c.getJSON(ctx, "/v1/products/SO-KIMCHI", &views[i]); err != nil || code != http.StatusOK {
+		if code, err := c.getJSON(ctx, "/v1/products/SO-KIMCHI?limit=1000", &views[i]); err != nil || code != http.StatusOK {
 			t.Fatalf("product from scm-%d: %d %v", i+1, code, err)
 		}
 	}

@@ -67,12 +67,14 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.Prefix, " *>") || strings.HasSuffix(c.Prefix, ".") {
 		return fmt.Errorf("natsjs: bad subject prefix %q", c.Prefix)
 	}
-	if c.MaxAge < 0 || c.MaxBytes < 0 || c.Duplicates < 0 {
-		return fmt.Errorf("natsjs: max age %s, max bytes %d, duplicates window %s: want 0 (none) or more",
-			c.MaxAge, c.MaxBytes, c.Duplicates)
+	if c.MaxAge < 0 {
+		return fmt.Errorf("natsjs: max age %s: want 0 (keep every message) or more", c.MaxAge)
+	}
+	if c.MaxBytes < 0 {
+		return fmt.Errorf("natsjs: max bytes %d: want 0 (unbounded) or more", c.MaxBytes)
 	}
 	window := c.Duplicates
-	if window == 0 {
+	if window <= 0 {
 		window = 2 * time.Minute
 	}
 	if c.MaxAge > 0 && c.MaxAge < window {

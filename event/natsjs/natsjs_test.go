@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,11 +235,18 @@ func TestStreamLimits(t *testing.T) {
 }
 
 func TestConfigValidateLimits(t *testing.T) {
-	bad := []natsjs.Config{{MaxAge: -time.Second}, {MaxBytes: -1}, {MaxAge: time.Minute},
-		{MaxAge: 5 * time.Minute, Duplicates: 10 * time.Minute}}
+	bad := []struct {
+		cfg     natsjs.Config
+		mention string
+	}{
+		{natsjs.Config{MaxAge: -time.Second}, "max age -1s"},
+		{natsjs.Config{MaxBytes: -1}, "max bytes -1"},
+		{natsjs.Config{MaxAge: time.Minute}, "shorter than the deduplication window 2m0s"},
+		{natsjs.Config{MaxAge: 5 * time.Minute, Duplicates: 10 * time.Minute}, "shorter than the deduplication window 10m0s"},
+	}
 	for _, c := range bad {
-		if err := c.Validate(); err == nil {
-			t.Errorf("Validate(%+v) = nil, want an error", c)
+		if err := c.cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("Validate(%+v) = %v, want an error saying %q", c.cfg, err, c.mention)
 		}
 	}
 	if err := (natsjs.Config{MaxAge: 2 * time.Minute, MaxBytes: 1 << 20}).Validate(); err != nil {

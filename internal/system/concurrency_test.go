@@ -56,7 +56,7 @@ func TestConcurrentAllocationsNeverOversell(t *testing.T) {
 				}
 				Backorders []struct{ OrderID string }
 			}
-			e.JSON("GET", "/v1/products/HOT-SKU", "", 200, &p)
+			e.JSON("GET", "/v1/products/HOT-SKU?limit=1000", "", 200, &p)
 			allocated := 0
 			for _, b := range p.Batches {
 				if b.Allocated > b.Qty {

@@ -251,16 +251,20 @@ func parseSize(v string) (int64, error) {
 		suffix string
 		shift  uint
 	}{{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}}
-	digits, shift := v, uint(0)
+	trimmed := strings.TrimSpace(v)
+	digits, shift := trimmed, uint(0)
 	for _, u := range units {
-		if strings.HasSuffix(v, u.suffix) {
-			digits, shift = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.shift
+		if strings.HasSuffix(trimmed, u.suffix) {
+			digits, shift = strings.TrimSpace(strings.TrimSuffix(trimmed, u.suffix)), u.shift
 			break
 		}
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)>>shift {
+	if err != nil || n < 0 {
 		return 0, fmt.Errorf("%q: want a number of bytes, optionally with KiB, MiB, GiB or TiB (512MiB)", v)
+	}
+	if n > (1<<62)>>shift {
+		return 0, fmt.Errorf("%q: too large, want at most 4EiB", v)
 	}
 	return n << shift, nil
 }

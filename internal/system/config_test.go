@@ -79,7 +79,9 @@ func TestConfigStreamLimits(t *testing.T) {
 		{nil, "512MiB", 0, 512 << 20, ""},
 		{[]string{"--nats-max-bytes", "10GB"}, "", 0, 0, "want a number of bytes"},
 		{[]string{"--nats-max-bytes", "-5"}, "", 0, 0, "want a number of bytes"},
-		{[]string{"--nats-max-bytes", "99999999TiB"}, "", 0, 0, "want a number of bytes"},
+		{[]string{"--nats-max-bytes", "99999999TiB"}, "", 0, 0, "too large"},
+		{nil, " 2MiB ", 0, 2 << 20, ""},
+		{[]string{"--nats-max-bytes", "4194304 "}, "", 0, 4 << 20, ""},
 	}
 	for _, c := range cases {
 		cfg := Default()

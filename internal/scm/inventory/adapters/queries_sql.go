@@ -81,17 +81,12 @@ type WaitingLine struct {
 }
 
 // WaitingPage selects one page of a product's waiting lines, oldest
-// first: those with a seq above After (FromStart, below every seq: from
-// the first), at most Limit of them (0: none). Lines that share a seq (a
-// line placed before lines had one keeps seq 0) are never split across
-// pages: a page ends after the last of them, even beyond Limit.
+// first: those with a seq above After (0: from the first; a product's
+// seqs are unique and start at 1), at most Limit of them (0: none).
 type WaitingPage struct {
 	After int64
 	Limit int
 }
-
-// FromStart is the After of a first page.
-const FromStart int64 = -1
 
 // ProductView reads a SKU's product as its views show it: version and
 // waiting total, every batch with its totals, and one page of its waiting
@@ -113,34 +108,16 @@ func (Products) ProductView(ctx context.Context, q event.Querier, sku string, pa
 	if page.Limit <= 0 {
 		return p, p.Waiting > 0, nil
 	}
-	p.Backorders, err = queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq > ? ORDER BY seq, order_id LIMIT ?`,
+	p.Backorders, err = queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		sku, page.After, page.Limit+1)
-	if err != nil || len(p.Backorders) <= page.Limit {
-		return p, false, err
-	}
-	last := p.Backorders[page.Limit-1].Seq
-	if p.Backorders[page.Limit].Seq != last {
-		p.Backorders = p.Backorders[:page.Limit]
-		return p, true, nil
-	}
-	// The page would end inside a run of lines with one seq: take the
-	// whole run, since the next page starts above it.
-	keep := p.Backorders[:0:0]
-	for _, bo := range p.Backorders {
-		if bo.Seq < last {
-			keep = append(keep, bo)
-		}
-	}
-	run, err := queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq = ? ORDER BY order_id`, sku, last)
 	if err != nil {
 		return nil, false, err
 	}
-	p.Backorders = append(keep, run...)
-	err = q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM scm_backorders WHERE sku = ? AND seq > ?)`, sku, last).Scan(&more)
-	if err != nil {
-		return nil, false, fmt.Errorf("backorders of %s: %w", sku, err)
+	if len(p.Backorders) <= page.Limit {
+		return p, false, nil
 	}
-	return p, more, nil
+	p.Backorders = p.Backorders[:page.Limit]
+	return p, true, nil
 }
 
 // OrderLines lists an order's allocated lines and its lines waiting for

@@ -14,6 +14,9 @@ import (
 // quantities, and the page of its waiting lines (more: lines follow it).
 // Its allocated lines are not loaded: the batches carry their totals.
 func (a *App) Product(ctx context.Context, sku string, page adapters.WaitingPage) (p *domain.Product, more bool, err error) {
+	if page.Limit <= 0 { // totals and batches only (the catalog query): no snapshot needed
+		return a.products.ProductView(ctx, a.store.Read(), sku, page)
+	}
 	err = a.store.View(ctx, func(ctx context.Context, q event.Querier) error {
 		p, more, err = a.products.ProductView(ctx, q, sku, page)
 		return err

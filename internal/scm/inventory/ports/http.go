@@ -205,7 +205,7 @@ func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 // waitingPage reads ?after= and ?limit=, naming what is wrong.
 func waitingPage(r *http.Request) (adapters.WaitingPage, error) {
 	v := r.URL.Query()
-	page := adapters.WaitingPage{After: adapters.FromStart, Limit: defaultWaitingPage}
+	page := adapters.WaitingPage{Limit: defaultWaitingPage}
 	var bad web.Fields
 	if s := v.Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
