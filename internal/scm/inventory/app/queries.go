@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/banchan/banchan/event"
-
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
