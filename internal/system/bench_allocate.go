@@ -28,12 +28,12 @@ const allocateLatencyTarget = 5 * time.Millisecond
 // clients are the lean rawClient, so that the load tool takes as little
 // as it can of the cores it shares with the system.
 func (b *bench) allocatePhase(ctx context.Context) ([]benchRow, error) {
-	floor, group, paced := b.allocateRows(ctx, false)
-	_, single, _ := b.allocateRows(ctx, true)
+	floor, group, settled, paced := b.allocateRows(ctx, false)
+	_, single, _, _ := b.allocateRows(ctx, true)
 	if single.err == nil && group.err == nil {
 		group.ratio = ratio(group.rate(), single.rate(), "one commit per request")
 	}
-	rows := []benchRow{floor, group, paced, single}
+	rows := []benchRow{floor, group, settled, paced, single}
 	for _, r := range rows {
 		if r.err != nil {
 			return rows, r.err
@@ -42,7 +42,7 @@ func (b *bench) allocatePhase(ctx context.Context) ([]benchRow, error) {
 	return rows, nil
 }
 
-func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, paced benchRow) {
+func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, settled, paced benchRow) {
 	mode, dir, args := "group commit", "allocate-group", []string(nil)
 	if noGroup {
 		mode, dir, args = "one commit per request", "allocate-single", []string{"--no-group-commit"}
@@ -52,22 +52,22 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, p
 	alloc = benchRow{phase: "allocate", name: fmt.Sprintf("HTTP POST /allocate, %s, %d clients", mode, b.opts.clients)}
 	sys, err := b.startProcess(ctx, dir, args...)
 	if err != nil {
-		floor.err, alloc.err, paced.err = err, err, err
-		return floor, alloc, paced
+		floor.err, alloc.err, settled.err, paced.err = err, err, err, err
+		return floor, alloc, settled, paced
 	}
 	defer sys.stop()
 	base, client := sys.base, sys.client
 	for i := 0; i < allocateSKUs; i++ {
 		body := fmt.Sprintf(`{"ref":"bench-%d","sku":"BENCH-%d","qty":10000000,"eta":null}`, i, i)
 		if err := postWant(ctx, client, base+"/add_batch", body, http.StatusCreated); err != nil {
-			floor.err, alloc.err, paced.err = err, err, err
-			return floor, alloc, paced
+			floor.err, alloc.err, settled.err, paced.err = err, err, err, err
+			return floor, alloc, settled, paced
 		}
 	}
 	raw, err := newRawClient(base, b.opts.clients, b.opts.timeout)
 	if err != nil {
-		floor.err, alloc.err, paced.err = err, err, err
-		return floor, alloc, paced
+		floor.err, alloc.err, settled.err, paced.err = err, err, err, err
+		return floor, alloc, settled, paced
 	}
 	defer raw.close()
 	if !noGroup {
@@ -108,8 +108,13 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, p
 		alloc.note = strings.Join(notes, "; ")
 	}
 	if noGroup || alloc.err != nil || res.ok == 0 {
-		return floor, alloc, paced
+		return floor, alloc, settled, paced
 	}
+	// The same allocations, until every event they made is relayed and
+	// handled: the rate the whole system sustains, not only its API.
+	p, err := b.settle(ctx, client, base)
+	settled = benchRow{phase: "allocate", name: "  same allocations, until all events relayed and handled",
+		ops: res.ok, elapsed: res.elapsed + p.after, err: err, note: p.String()}
 	// The same system below its saturation: latency at an offered rate.
 	rate := b.opts.rate
 	if rate == 0 {
@@ -118,7 +123,7 @@ func (b *bench) allocateRows(ctx context.Context, noGroup bool) (floor, alloc, p
 	pres := openLoop(ctx, b.opts.clients, rate, b.opts.duration, b.opts.timeout, allocate)
 	paced = pres.row("allocate", fmt.Sprintf("HTTP POST /allocate, group commit, %d clients, %d/s offered", b.opts.clients, rate))
 	paced.note = cmp.Or(paced.note, "open loop: latency from when each request was due; "+spread(pres.latencies, allocateLatencyTarget))
-	return floor, alloc, paced
+	return floor, alloc, settled, paced
 }
 
 // postWant sends a JSON body and wants the given status.
