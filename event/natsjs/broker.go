@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,11 @@ type Config struct {
 	MaxAge time.Duration
 	// MaxBytes bounds the stream's size (0 = unlimited).
 	MaxBytes int64
+	// KeepMaxAge and KeepMaxBytes leave that limit of an existing stream as
+	// it is, so that a process not told the limits does not undo what an
+	// operator (or a process that was told) set; a stream created now gets
+	// MaxAge and MaxBytes.
+	KeepMaxAge, KeepMaxBytes bool
 	// Duplicates is the deduplication window (default 2m).
 	Duplicates time.Duration
 	// MemoryStorage keeps the stream in memory (tests only).
@@ -137,22 +143,48 @@ func (b *Broker) ensureStream(ctx context.Context) error {
 	if b.cfg.MemoryStorage {
 		storage = jetstream.MemoryStorage
 	}
-	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	maxAge, maxBytes := b.cfg.MaxAge, orUnlimited(b.cfg.MaxBytes)
+	if b.cfg.KeepMaxAge || b.cfg.KeepMaxBytes {
+		st, err := b.js.Stream(ctx, b.cfg.Stream)
+		switch {
+		case err == nil:
+			had := st.CachedInfo().Config
+			if b.cfg.KeepMaxAge {
+				maxAge = had.MaxAge
+			}
+			if b.cfg.KeepMaxBytes {
+				maxBytes = had.MaxBytes
+			}
+		case !errors.Is(err, jetstream.ErrStreamNotFound):
+			return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
+		}
+	}
+	st, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        b.cfg.Stream,
 		Description: "banchan events and commands",
 		Subjects:    []string{b.cfg.Prefix + ".>"},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     storage,
 		Replicas:    b.cfg.Replicas,
-		MaxAge:      b.cfg.MaxAge,
-		MaxBytes:    orUnlimited(b.cfg.MaxBytes),
+		MaxAge:      maxAge,
+		MaxBytes:    maxBytes,
 		Duplicates:  b.cfg.Duplicates,
 		Discard:     jetstream.DiscardOld,
 	})
 	if err != nil {
 		return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
 	}
+	c := st.CachedInfo().Config
+	b.cfg.Logger.Info("natsjs: stream ready", "stream", c.Name, "max_age", limitText(c.MaxAge > 0, c.MaxAge.String()),
+		"max_bytes", limitText(c.MaxBytes > 0, strconv.FormatInt(c.MaxBytes, 10)))
 	return nil
+}
+
+func limitText(set bool, v string) string {
+	if !set {
+		return "unlimited"
+	}
+	return v
 }
 
 func orUnlimited(n int64) int64 {

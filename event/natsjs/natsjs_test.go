@@ -178,7 +178,8 @@ func TestSequence(t *testing.T) {
 
 // TestStreamLimits checks that the stream takes the configured retention
 // (age and size) on creation, and again when a broker opens it with
-// other limits, on the embedded server and on the machine's (older) one.
+// other limits, unless told to keep the stream's, on the embedded server
+// and on the machine's (older) one.
 func TestStreamLimits(t *testing.T) {
 	ns, err := natsjs.StartEmbedded(natsjs.EmbeddedOptions{StoreDir: t.TempDir(), NoSync: true})
 	if err != nil {
@@ -203,10 +204,10 @@ func TestStreamLimits(t *testing.T) {
 			t.Cleanup(nc.Close)
 			ctx := context.Background()
 			cfg := isolated()
-			open := func(maxAge time.Duration, maxBytes int64) {
+			open := func(maxAge time.Duration, maxBytes int64, keepAge, keepBytes bool) {
 				t.Helper()
 				c := cfg
-				c.MaxAge, c.MaxBytes = maxAge, maxBytes
+				c.MaxAge, c.MaxBytes, c.KeepMaxAge, c.KeepMaxBytes = maxAge, maxBytes, keepAge, keepBytes
 				if _, err := natsjs.New(ctx, nc, c); err != nil {
 					t.Fatal(err)
 				}
@@ -226,9 +227,17 @@ func TestStreamLimits(t *testing.T) {
 					t.Errorf("stream limits: max age %s, max bytes %d; want %s, %d", c.MaxAge, c.MaxBytes, wantAge, wantBytes)
 				}
 			}
-			open(time.Hour, 64<<20)
+			open(3*time.Hour, 32<<20, true, true) // a new stream takes the limits given
+			check(3*time.Hour, 32<<20)
+			open(time.Hour, 64<<20, false, false)
 			check(time.Hour, 64<<20)
-			open(0, 0) // unlimited again
+			open(0, 0, true, true) // a process not told the limits keeps them
+			check(time.Hour, 64<<20)
+			open(2*time.Hour, 0, false, true) // told one of them
+			check(2*time.Hour, 64<<20)
+			open(0, 0, true, false)
+			check(2*time.Hour, -1)
+			open(0, 0, false, false) // unlimited again
 			check(0, -1)
 		})
 	}

@@ -29,9 +29,12 @@ type Config struct {
 	NATSStream   string
 	NATSPrefix   string
 	NATSReplicas int
-	// NATSMaxAge and NATSMaxBytes bound the stream (0: unbounded).
-	NATSMaxAge      time.Duration
-	NATSMaxBytes    int64
+	// NATSMaxAge and NATSMaxBytes bound the stream (0: unbounded); nil
+	// leaves that limit of an existing stream as it is (a new stream is
+	// unbounded), so that a process started without them does not undo
+	// what another was given.
+	NATSMaxAge      *time.Duration
+	NATSMaxBytes    *int64
 	PostgresURL     string
 	PostgresSchema  string
 	SCMURL          string
@@ -96,13 +99,24 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	str(&c.NATSStream, "nats-stream", "JetStream stream name")
 	str(&c.NATSPrefix, "nats-prefix", "subject prefix of every message")
 	num(&c.NATSReplicas, "nats-replicas", "stream replicas (3 on a cluster)")
-	dur(&c.NATSMaxAge, "nats-max-age", "drop stream messages older than this, at least 1h and longer than any consumer "+
-		"may stay away: what a consumer has not taken by then it never gets (0 keeps every message; the event log keeps every event either way)")
+	fs.Func("nats-max-age", "drop stream messages older than this, at least 1h and longer than any consumer "+
+		"may stay away: what a consumer has not taken by then it never gets (0 keeps every message; the event log keeps every event either way; "+
+		"default: the stream's own, unbounded for a new one)"+envNote("nats-max-age"), func(v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return errors.New("want a duration such as 72h")
+		}
+		c.NATSMaxAge = &d
+		return nil
+	})
 	fs.Func("nats-max-bytes", "bound the stream's size, dropping the oldest messages first: bytes, or with KiB, MiB, GiB or TiB, "+
-		"at least 1MiB (default 0: unbounded)"+envNote("nats-max-bytes"), func(v string) error {
+		"at least 1MiB (0: unbounded; default: the stream's own, unbounded for a new one)"+envNote("nats-max-bytes"), func(v string) error {
 		n, err := parseSize(v)
-		c.NATSMaxBytes = n
-		return err
+		if err != nil {
+			return err
+		}
+		c.NATSMaxBytes = &n
+		return nil
 	})
 	str(&c.PostgresURL, "postgres-url", "PostgreSQL URL; empty uses SQLite under --data-dir")
 	str(&c.PostgresSchema, "postgres-schema", "PostgreSQL schema holding every table")
@@ -223,11 +237,11 @@ func (c Config) Validate() error {
 		c.ReservationTTL < time.Second || c.AllocationDeadline < time.Second {
 		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s, --allocation-deadline >= 1s")
 	}
-	if c.NATSMaxAge != 0 && c.NATSMaxAge < time.Hour {
-		bad("--nats-max-age %s: want 0 (keep every message) or at least 1h", c.NATSMaxAge)
+	if a := c.NATSMaxAge; a != nil && *a != 0 && *a < time.Hour {
+		bad("--nats-max-age %s: want 0 (keep every message) or at least 1h", *a)
 	}
-	if c.NATSMaxBytes != 0 && c.NATSMaxBytes < 1<<20 {
-		bad("--nats-max-bytes %d: want 0 (unbounded) or at least 1MiB", c.NATSMaxBytes)
+	if n := c.NATSMaxBytes; n != nil && *n != 0 && *n < 1<<20 {
+		bad("--nats-max-bytes %d: want 0 (unbounded) or at least 1MiB", *n)
 	}
 	if c.InboxRetention != 0 && c.InboxRetention <= c.AckWait {
 		bad("--inbox-retention %s: want 0 (keep every record) or longer than --ack-wait %s", c.InboxRetention, c.AckWait)
@@ -295,12 +309,20 @@ func (c Config) LogAttrs() []any {
 	return []any{"http", c.HTTP, "data_dir", c.DataDir, "services", strings.Join(c.Services, ","),
 		"nats_url", orDefault(Mask(c.NATSURL), "embedded"), "nats_listen", orDefault(c.NATSListen, "none"),
 		"nats_stream", c.NATSStream, "nats_prefix", c.NATSPrefix, "nats_replicas", c.NATSReplicas,
-		"nats_max_age", c.NATSMaxAge, "nats_max_bytes", c.NATSMaxBytes,
+		"nats_max_age", givenOr(c.NATSMaxAge, "the stream's"), "nats_max_bytes", givenOr(c.NATSMaxBytes, "the stream's"),
 		"postgres_url", orDefault(Mask(c.PostgresURL), "none (sqlite)"), "postgres_schema", c.PostgresSchema,
 		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
 		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "inbox_retention", c.InboxRetention,
 		"allocation_deadline", c.AllocationDeadline, "simulate", c.Simulate, "log_level", c.LogLevel, "log_format", c.LogFormat}
+}
+
+// givenOr is a setting's value, or what stands for it when it was not given.
+func givenOr[T any](v *T, d string) any {
+	if v == nil {
+		return d
+	}
+	return *v
 }
 
 func orDefault(v, d string) string {

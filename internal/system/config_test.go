@@ -49,8 +49,8 @@ func TestConfigValidateNamesTheProblem(t *testing.T) {
 		{"retry max below base", func(c *Config) { c.RetryMax = time.Millisecond }, "--retry-base"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
-		{"stream age under an hour", func(c *Config) { c.NATSMaxAge = time.Minute }, "--nats-max-age"},
-		{"stream size under a MiB", func(c *Config) { c.NATSMaxBytes = 1000 }, "--nats-max-bytes"},
+		{"stream age under an hour", func(c *Config) { c.NATSMaxAge = ptr(time.Minute) }, "--nats-max-age"},
+		{"stream size under a MiB", func(c *Config) { c.NATSMaxBytes = ptr(int64(1000)) }, "--nats-max-bytes"},
 	}
 	for _, c := range cases {
 		cfg := Default()
@@ -65,7 +65,12 @@ func TestConfigValidateNamesTheProblem(t *testing.T) {
 	}
 }
 
+func ptr[T any](v T) *T { return &v }
+
+// TestConfigStreamLimits reads the stream limits from flags and the
+// environment; a limit not given stays nil, so the stream keeps its own.
 func TestConfigStreamLimits(t *testing.T) {
+	const unset = -1
 	cases := []struct {
 		args     []string
 		env      string
@@ -73,15 +78,18 @@ func TestConfigStreamLimits(t *testing.T) {
 		wantSize int64
 		wantErr  string
 	}{
-		{nil, "", 0, 0, ""},
+		{nil, "", unset, unset, ""}, // neither given: the stream keeps its own
 		{[]string{"--nats-max-age", "168h", "--nats-max-bytes", "10GiB"}, "", 168 * time.Hour, 10 << 30, ""},
-		{[]string{"--nats-max-bytes", "1048576"}, "", 0, 1 << 20, ""},
-		{nil, "512MiB", 0, 512 << 20, ""},
+		{[]string{"--nats-max-age", "0", "--nats-max-bytes", "0"}, "", 0, 0, ""}, // unbounded, said so
+		{[]string{"--nats-max-bytes", "1048576"}, "", unset, 1 << 20, ""},
+		{[]string{"--nats-max-age", " 2h"}, "", 2 * time.Hour, unset, ""},
+		{nil, "512MiB", unset, 512 << 20, ""},
+		{[]string{"--nats-max-age", "a week"}, "", 0, 0, "want a duration"},
 		{[]string{"--nats-max-bytes", "10GB"}, "", 0, 0, "want a number of bytes"},
 		{[]string{"--nats-max-bytes", "-5"}, "", 0, 0, "want a number of bytes"},
 		{[]string{"--nats-max-bytes", "99999999TiB"}, "", 0, 0, "too large"},
-		{nil, " 2MiB ", 0, 2 << 20, ""},
-		{[]string{"--nats-max-bytes", "4194304 "}, "", 0, 4 << 20, ""},
+		{nil, " 2MiB ", unset, 2 << 20, ""},
+		{[]string{"--nats-max-bytes", "4194304 "}, "", unset, 4 << 20, ""},
 	}
 	for _, c := range cases {
 		cfg := Default()
@@ -98,8 +106,15 @@ func TestConfigStreamLimits(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || cfg.NATSMaxAge != c.wantAge || cfg.NATSMaxBytes != c.wantSize {
-			t.Errorf("%v env %q: age %s, size %d, %v; want %s, %d", c.args, c.env, cfg.NATSMaxAge, cfg.NATSMaxBytes, err, c.wantAge, c.wantSize)
+		age, size := time.Duration(unset), int64(unset)
+		if cfg.NATSMaxAge != nil {
+			age = *cfg.NATSMaxAge
+		}
+		if cfg.NATSMaxBytes != nil {
+			size = *cfg.NATSMaxBytes
+		}
+		if err != nil || age != c.wantAge || size != c.wantSize {
+			t.Errorf("%v env %q: age %s, size %d, %v; want %s, %d (-1: not given)", c.args, c.env, age, size, err, c.wantAge, c.wantSize)
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v: valid limits rejected: %v", c.args, err)

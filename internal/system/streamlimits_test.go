@@ -16,7 +16,8 @@ import (
 
 // TestStreamLimitsReachTheBroker runs the system against the machine's
 // NATS server with --nats-max-age and --nats-max-bytes and checks that
-// its stream was created with them.
+// its stream was created with them, that a process started later without
+// them leaves them as they are, and that one given a limit applies it.
 func TestStreamLimitsReachTheBroker(t *testing.T) {
 	url := eventtest.NATSURL()
 	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
@@ -31,15 +32,29 @@ func TestStreamLimitsReachTheBroker(t *testing.T) {
 	suffix := hex.EncodeToString(b)
 	stream := "TEST_LIMITS_" + suffix
 	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
-	testenv.Start(t, func(c *system.Config) {
-		c.NATSURL, c.NATSStream, c.NATSPrefix = url, stream, "testlimits"+suffix
-		c.NATSMaxAge, c.NATSMaxBytes = 2*time.Hour, 64<<20
-	})
-	st, err := js.Stream(context.Background(), stream)
-	if err != nil {
-		t.Fatal(err)
+	check := func(when string, wantAge time.Duration, wantBytes int64) {
+		t.Helper()
+		st, err := js.Stream(context.Background(), stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := st.CachedInfo().Config; c.MaxAge != wantAge || c.MaxBytes != wantBytes {
+			t.Errorf("%s: stream %s: max age %s, max bytes %d; want %s, %d", when, stream, c.MaxAge, c.MaxBytes, wantAge, wantBytes)
+		}
 	}
-	if c := st.CachedInfo().Config; c.MaxAge != 2*time.Hour || c.MaxBytes != 64<<20 {
-		t.Errorf("stream %s: max age %s, max bytes %d; want 2h0m0s, %d", stream, c.MaxAge, c.MaxBytes, 64<<20)
+	start := func(age *time.Duration, size *int64) {
+		t.Helper()
+		testenv.Start(t, func(c *system.Config) {
+			c.NATSURL, c.NATSStream, c.NATSPrefix = url, stream, "testlimits"+suffix
+			c.NATSMaxAge, c.NATSMaxBytes = age, size
+		}).Stop()
 	}
+	age, size := 2*time.Hour, int64(64<<20)
+	start(&age, &size)
+	check("started with limits", 2*time.Hour, 64<<20)
+	start(nil, nil)
+	check("started again without them", 2*time.Hour, 64<<20)
+	zero := int64(0)
+	start(nil, &zero)
+	check("started with --nats-max-bytes 0", 2*time.Hour, -1)
 }

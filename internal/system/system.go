@@ -120,7 +120,13 @@ func (s *System) openStore(ctx context.Context) error {
 
 func (s *System) openBroker(ctx context.Context) error {
 	bcfg := natsjs.Config{Stream: s.cfg.NATSStream, Prefix: s.cfg.NATSPrefix, Replicas: s.cfg.NATSReplicas,
-		MaxAge: s.cfg.NATSMaxAge, MaxBytes: s.cfg.NATSMaxBytes, Logger: s.log}
+		KeepMaxAge: s.cfg.NATSMaxAge == nil, KeepMaxBytes: s.cfg.NATSMaxBytes == nil, Logger: s.log}
+	if s.cfg.NATSMaxAge != nil {
+		bcfg.MaxAge = *s.cfg.NATSMaxAge
+	}
+	if s.cfg.NATSMaxBytes != nil {
+		bcfg.MaxBytes = *s.cfg.NATSMaxBytes
+	}
 	var err error
 	if s.cfg.NATSURL != "" {
 		s.broker, err = natsjs.Connect(ctx, s.cfg.NATSURL, bcfg)
