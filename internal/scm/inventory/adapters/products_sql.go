@@ -24,8 +24,12 @@ func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func parseTS(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
 
+// HoldPrefix starts the order id under which a cart's hold is stored, so
+// no order line may have an id that starts with it.
+const HoldPrefix = "cart:"
+
 // holdKey is the order_id column of a cart's reservation.
-func holdKey(cartID string) string { return "cart:" + cartID }
+func holdKey(cartID string) string { return HoldPrefix + cartID }
 
 // Scope names what a command works on, so that a product with many lines
 // and many batches loads only those it needs. Its batches carry their

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"time"
 
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
@@ -59,6 +60,10 @@ func checkLine(orderID, sku string, qty int) error {
 		return invalid("order id: required")
 	case len(orderID) > 128:
 		return invalid("order id: %d characters, at most 128", len(orderID))
+	case strings.HasPrefix(orderID, adapters.HoldPrefix):
+		return invalid("order id %q: may not start with %q (kept for cart reservations)", orderID, adapters.HoldPrefix)
+	case strings.ContainsFunc(orderID, unicode.IsControl):
+		return invalid("order id: control characters are not allowed")
 	case sku == "":
 		return invalid("sku: required")
 	case qty <= 0 || qty > domain.MaxBatchQty:
