@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"

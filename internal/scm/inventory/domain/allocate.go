@@ -56,6 +56,12 @@ func (p *Product) AllocateFromCart(l Line, cartID string, now time.Time) (string
 		return "", ErrOutOfStock // waiting already; the cart keeps its hold
 	}
 	i := p.holdOf(cartID)
+	if cartID != "" && i >= 0 && !p.Allocations[i].Until.After(now) {
+		// Its time is up, though the expiry pass has not come to it yet:
+		// it holds nothing any more.
+		p.Release(cartID, "expired", now)
+		i = -1
+	}
 	if cartID == "" || i < 0 {
 		return p.Allocate(l, now)
 	}

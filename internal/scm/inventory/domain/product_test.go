@@ -589,3 +589,32 @@ func TestAttemptReportsThatEveryWaitingLineIsNeeded(t *testing.T) {
 	}()
 	_ = q.Attempt(func(*Product) error { panic("other") })
 }
+
+// TestAnExpiredHoldIsNotConverted: a hold whose time is up, before the
+// expiry pass has released it, is released when its cart orders, and the
+// stock goes to the line that was waiting first.
+func TestAnExpiredHoldIsNotConverted(t *testing.T) {
+	p := product(t, batch("a", "", 2, 0))
+	if _, err := p.Reserve("cart-1", 2, t0.Add(time.Minute), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Allocate(line("o-waiting", 2), t0); !errors.Is(err, ErrOutOfStock) {
+		t.Fatal(err)
+	}
+	later := t0.Add(2 * time.Minute)
+	if ref, err := p.AllocateFromCart(line("o-1", 2), "cart-1", later); !errors.Is(err, ErrOutOfStock) {
+		t.Fatalf("o-1 from an expired hold: %q %v, want out of stock", ref, err)
+	}
+	if p.allocationOf("o-waiting") < 0 || p.backorderOf("o-1") < 0 {
+		t.Errorf("allocations %+v waiting %+v; want o-waiting allocated, o-1 waiting", p.Allocations, p.Backorders)
+	}
+	var reason string
+	for _, e := range p.Events {
+		if r, ok := e.(ReservationReleased); ok {
+			reason = r.Reason
+		}
+	}
+	if reason != "expired" {
+		t.Errorf("release reason %q, want expired", reason)
+	}
+}
