@@ -99,3 +99,51 @@ func TestConcurrentAllocationsNeverOversell(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentBatchesWithOneRef: clients add a batch of the same ref to
+// different SKUs at once; one is added, every other gets 400 "already
+// exists", never a 500, on both engines.
+func TestConcurrentBatchesWithOneRef(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []struct {
+		name string
+		opts func(t *testing.T) []func(*system.Config)
+	}{
+		{"sqlite", func(*testing.T) []func(*system.Config) { return nil }},
+		{"postgres", func(t *testing.T) []func(*system.Config) { return []func(*system.Config){testenv.Postgres(t)} }},
+	} {
+		t.Run(engine.name, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.Start(t, engine.opts(t)...)
+			const rounds, clients = 8, 4
+			for r := 0; r < rounds; r++ {
+				var wg sync.WaitGroup
+				codes := make(chan string, clients)
+				for c := 0; c < clients; c++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						body := fmt.Sprintf(`{"ref":"dup-%d","sku":"DUP-%d-%d","qty":5,"eta":null}`, r, r, c)
+						code, b := e.Do("POST", "/add_batch", body, nil)
+						if code == 400 && !strings.Contains(string(b), "already exists") {
+							code = -code
+						}
+						codes <- strconv.Itoa(code)
+					}()
+				}
+				wg.Wait()
+				close(codes)
+				var got []string
+				for c := range codes {
+					got = append(got, c)
+				}
+				if n := strings.Count(strings.Join(got, ","), "201"); n != 1 || strings.Count(strings.Join(got, ","), "400") != clients-1 {
+					t.Errorf("round %d: statuses %v; want one 201 and %d 400 \"already exists\"", r, got, clients-1)
+				}
+				if rows := e.Count(fmt.Sprintf("scm_batches WHERE ref = 'dup-%d'", r)); rows != 1 {
+					t.Errorf("round %d: %d batches, want 1", r, rows)
+				}
+			}
+		})
+	}
+}

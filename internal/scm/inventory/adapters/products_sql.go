@@ -391,8 +391,19 @@ func apply(ctx context.Context, tx event.Tx, sku string, e domain.Event, now tim
 	var err error
 	switch e := e.(type) {
 	case domain.BatchAdded:
-		_, err = tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at) VALUES (?, ?, ?, ?, ?)`,
-			e.Batch.Ref, sku, e.Batch.Qty, e.Batch.ETA, ts(e.Batch.AddedAt))
+		// The app looks for the ref first, but two requests adding it to
+		// different SKUs at once both pass that look on PostgreSQL: the
+		// second to commit inserts nothing and says so.
+		var res sql.Result
+		res, err = tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (ref) DO NOTHING`, e.Batch.Ref, sku, e.Batch.Qty, e.Batch.ETA, ts(e.Batch.AddedAt))
+		if err == nil {
+			if n, nerr := res.RowsAffected(); nerr != nil {
+				err = nerr
+			} else if n == 0 {
+				err = fmt.Errorf("batch %s: %w", e.Batch.Ref, domain.ErrDuplicateBatch)
+			}
+		}
 	case domain.BatchQuantityChanged:
 		_, err = tx.ExecContext(ctx, `UPDATE scm_batches SET qty = ? WHERE ref = ?`, e.Qty, e.Ref)
 	case domain.Allocated:
