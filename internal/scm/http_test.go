@@ -260,3 +260,38 @@ func TestShrinkingABatchServesTheOldestFirst(t *testing.T) {
 		t.Errorf("after bed-1 grew: b-3 b-4 %s, want bed-1 waiting", got)
 	}
 }
+
+// TestRepeatingALineLeavesItAsItWas: the same order line posted again
+// answers 200 with the line as it stands (its stored qty and batch, or
+// still waiting), where the first post answered 201.
+func TestRepeatingALineLeavesItAsItWas(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.call("POST", "/v1/batches", `{"ref":"b-1","sku":"TOFU","qty":2,"eta":null}`, 201, nil)
+	type line struct {
+		Qty         int
+		BatchRef    string
+		Backordered bool
+	}
+	var got line
+	h.call("POST", "/v1/allocations", `{"orderId":"o-1","sku":"TOFU","qty":1}`, 201, &got)
+	if got != (line{1, "b-1", false}) {
+		t.Errorf("first post: %+v", got)
+	}
+	h.call("POST", "/v1/allocations", `{"orderId":"o-1","sku":"TOFU","qty":3}`, 200, &got)
+	if got != (line{1, "b-1", false}) {
+		t.Errorf("repeat with another qty: %+v, want the stored line (qty 1 on b-1)", got)
+	}
+	h.call("POST", "/v1/allocations", `{"orderId":"o-2","sku":"TOFU","qty":5}`, 201, &got)
+	if got != (line{5, "", true}) {
+		t.Errorf("first post of a line that waits: %+v", got)
+	}
+	h.call("POST", "/v1/allocations", `{"orderId":"o-2","sku":"TOFU","qty":4}`, 200, &got)
+	if got != (line{5, "", true}) {
+		t.Errorf("repeat of a waiting line: %+v, want qty 5, still waiting", got)
+	}
+	var p struct{ Available, Waiting int }
+	h.call("GET", "/v1/skus/TOFU", "", 200, &p)
+	if p.Available != 1 {
+		t.Errorf("available %d, want 1: a repeat took stock", p.Available)
+	}
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,10 +43,14 @@ type Allocate struct {
 	Qty     int    `json:"qty"`
 }
 
-// Allocation is Allocate's outcome: the batch, or backordered.
+// Allocation is Allocate's outcome: the batch, or backordered. A line
+// allocated (or waiting) before is left as it was: Repeat is set and Qty
+// is the stored line's.
 type Allocation struct {
 	BatchRef    string `json:"batchref,omitempty"`
 	Backordered bool   `json:"backordered"`
+	Qty         int    `json:"-"`
+	Repeat      bool   `json:"-"`
 }
 
 // ErrUnknownSKU reports a SKU without stock records.
@@ -101,11 +106,12 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 			if err := a.known(ctx, u, p); err != nil {
 				return err
 			}
+			qty, repeat := storedLine(p, cmd.OrderID)
 			ref, err := p.Allocate(domain.Line{OrderID: cmd.OrderID, SKU: cmd.SKU, Qty: cmd.Qty}, a.now())
 			// A line of the book's API belongs to no fulfilment order: no
 			// fulfilment state to look up and publish for it.
 			u.skip[cmd.OrderID] = true
-			out = Allocation{BatchRef: ref, Backordered: errors.Is(err, domain.ErrOutOfStock)}
+			out = Allocation{BatchRef: ref, Backordered: errors.Is(err, domain.ErrOutOfStock), Qty: cmp.Or(qty, cmd.Qty), Repeat: repeat}
 			if out.Backordered {
 				return nil
 			}
@@ -113,6 +119,22 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 		})
 	})
 	return out, err
+}
+
+// storedLine is the quantity of the order's line of p, allocated or
+// waiting, if it has one.
+func storedLine(p *domain.Product, orderID string) (int, bool) {
+	for _, al := range p.Allocations {
+		if al.OrderID == orderID && al.CartID == "" {
+			return al.Qty, true
+		}
+	}
+	for _, bo := range p.Backorders {
+		if bo.OrderID == orderID {
+			return bo.Qty, true
+		}
+	}
+	return 0, false
 }
 
 // ChangeBatchQuantity sets a batch's quantity; lines that no longer fit

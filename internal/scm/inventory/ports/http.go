@@ -243,7 +243,11 @@ func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusCreated, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": *req.Qty,
+	status := http.StatusCreated
+	if out.Repeat { // the line stands as it was
+		status = http.StatusOK
+	}
+	web.JSON(w, status, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": out.Qty,
 		"batchRef": out.BatchRef, "backordered": out.Backordered})
 }
 
