@@ -70,22 +70,32 @@ type ErrorMapper func(error) *Problem
 // WriteError answers with the problem err is (or maps to); anything unknown
 // is a 500 whose cause is logged, not shown.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, maps ...ErrorMapper) {
+	WriteProblem(w, ProblemOf(r, log, err, maps...))
+}
+
+// ProblemOf is the problem WriteError answers err with: err itself when it
+// is one, else the first mapping, a 409 for a write that lost every retry,
+// or a 500 whose cause is logged.
+func ProblemOf(r *http.Request, log *slog.Logger, err error, maps ...ErrorMapper) *Problem {
 	var p *Problem
-	if !errors.As(err, &p) {
-		for _, m := range maps {
-			if p = m(err); p != nil {
-				break
-			}
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, m := range maps {
+		if p = m(err); p != nil {
+			return p
 		}
 	}
-	if p == nil && errors.Is(err, event.ErrConcurrency) {
+	if errors.Is(err, event.ErrConcurrency) {
 		// Every retry lost to another writer: the client may try again.
-		p = NewProblem(http.StatusConflict, "concurrent update, please retry: "+err.Error())
+		return NewProblem(http.StatusConflict, "concurrent update, please retry: "+err.Error())
 	}
-	if p == nil {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		p = NewProblem(http.StatusInternalServerError, "internal error")
-	}
+	log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return NewProblem(http.StatusInternalServerError, "internal error")
+}
+
+// WriteProblem answers with p.
+func WriteProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
 	"github.com/banchan/banchan/internal/scm/inventory/app"
 )
 
 // The Cosmic Python book's API (chapter 11's allocation service), at the
-// root paths its end-to-end tests and clients use. Errors are 400 with a
-// "message" member (also a problem document).
+// root paths its end-to-end tests and clients use. Errors carry a "message"
+// member (they are also problem documents); see cosmicFail for the status.
 func (h HTTP) registerCosmic(mux *http.ServeMux) {
 	mux.HandleFunc("POST /add_batch", h.cosmicAddBatch)
 	mux.HandleFunc("POST /allocate", h.cosmicAllocate)
@@ -24,23 +25,24 @@ func ok(w http.ResponseWriter, status int) {
 	_, _ = w.Write([]byte("OK"))
 }
 
+// cosmicFail answers err the way the book's clients read it: a "message"
+// member always, and 400 for every refusal of the request itself. A write
+// that lost every retry (409), a body too large (413) or of the wrong type
+// (415) and a server fault (500) keep their status.
 func (h HTTP) cosmicFail(w http.ResponseWriter, r *http.Request, err error) {
-	p := mapError(err)
-	var prob *web.Problem
-	switch {
-	case errors.As(err, &prob):
-		p = prob
-	case p == nil:
-		web.WriteError(w, r, h.Log, err)
-		return
-	}
-	if p.Status == http.StatusUnprocessableEntity || p.Status == http.StatusConflict || p.Status == http.StatusNotFound {
+	p := *web.ProblemOf(r, h.Log, err, mapError) // a copy: err's problem may be shared
+	switch p.Status {
+	case http.StatusUnprocessableEntity, http.StatusNotFound:
 		p.Status, p.Title = http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+	case http.StatusConflict:
+		if !errors.Is(err, event.ErrConcurrency) {
+			p.Status, p.Title = http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+		}
 	}
 	if p.Message == "" {
 		p.Message = p.Detail
 	}
-	web.WriteError(w, r, h.Log, p)
+	web.WriteProblem(w, &p)
 }
 
 func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
