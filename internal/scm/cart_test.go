@@ -32,3 +32,28 @@ func TestCartCheckoutGivesTheRestToWaitingOrders(t *testing.T) {
 			h.stage("o-1"), h.stage("w-1"), p)
 	}
 }
+
+// TestDeletingACartFreesAllItsStock: DELETE /v1/carts/{id} ends every hold
+// of the cart; the stock is free again, and a line waiting for it is
+// allocated. A cart already empty answers 204 as well.
+func TestDeletingACartFreesAllItsStock(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.addBatch("b-1", "KIMCHI-500G", 4)
+	h.addBatch("b-2", "TOFU", 2)
+	h.call("POST", "/v1/carts/k-1/items", `{"sku":"KIMCHI-500G","qty":3}`, 201, nil)
+	h.call("POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":2}`, 201, nil)
+	h.allocate("w-1", item("TOFU", 1))
+	if h.stage("w-1") != "BACKORDERED" || h.available("KIMCHI-500G") != 1 {
+		t.Fatalf("before: w-1 %s, %d KIMCHI-500G free; want BACKORDERED and 1", h.stage("w-1"), h.available("KIMCHI-500G"))
+	}
+	h.call("DELETE", "/v1/carts/k-1", "", 204, nil)
+	var cart struct{ Items []any }
+	h.call("GET", "/v1/carts/k-1", "", 200, &cart)
+	if len(cart.Items) != 0 || h.available("KIMCHI-500G") != 4 || h.available("TOFU") != 1 || h.stage("w-1") != "ALLOCATED" {
+		t.Errorf("after: cart %v, %d KIMCHI-500G and %d TOFU free, w-1 %s; want empty, 4, 1, ALLOCATED",
+			cart.Items, h.available("KIMCHI-500G"), h.available("TOFU"), h.stage("w-1"))
+	}
+	h.call("DELETE", "/v1/carts/k-1", "", 204, nil)
+	h.call("DELETE", "/v1/carts/never", "", 204, nil)
+	h.call("DELETE", "/v1/carts/bad%20id", "", 422, nil)
+}

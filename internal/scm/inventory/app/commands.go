@@ -190,7 +190,35 @@ func (a *App) Release(ctx context.Context, cartID, sku string) (bool, error) {
 	return released, err
 }
 
-// ExpireReservations releases every reservation whose time is up. It is
+// ReleaseCart ends every reservation of a cart in one transaction (all or
+// none), SKU by SKU in code order; it reports how many there were.
+func (a *App) ReleaseCart(ctx context.Context, cartID string) (int, error) {
+	var released int
+	err := a.run(ctx, func(ctx context.Context, u *unit) error {
+		released = 0
+		items, err := a.products.CartOf(ctx, u.tx, cartID)
+		if err != nil {
+			return err
+		}
+		scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
+		for _, it := range items {
+			err := a.change(ctx, u, it.SKU, scope, func(p *domain.Product) error {
+				if p.Release(cartID, "released", a.now()) {
+					released++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return released, err
+}
+
+// ExpireReservations releases every reservation whose time is up, SKU by
+// SKU: one that fails is reported and the others are still released. It is
 // safe to run again (after a crash, or from several processes): a
 // reservation already released is not released twice.
 func (a *App) ExpireReservations(ctx context.Context) (int, error) {
@@ -200,17 +228,24 @@ func (a *App) ExpireReservations(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
+	var errs []error
 	for _, sku := range skus {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
 		var n int
 		err := a.run(ctx, func(ctx context.Context, u *unit) error {
 			return a.change(ctx, u, sku, adapters.Scope{Due: now}, func(p *domain.Product) error { n = p.Expire(now); return nil })
 		})
 		if err != nil {
-			return total, err
+			// One SKU failing does not keep the others' holds.
+			errs = append(errs, fmt.Errorf("expire reservations of %s: %w", sku, err))
+			continue
 		}
 		total += n
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }
 
 // RunExpiry releases reservations as they expire until ctx ends: it wakes

@@ -85,21 +85,16 @@ func (h HTTP) release(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// releaseCart ends all of a cart's reservations at once (204, also when
+// it holds none).
 func (h HTTP) releaseCart(w http.ResponseWriter, r *http.Request) {
 	cart, ok := h.cartID(w, r)
 	if !ok {
 		return
 	}
-	items, err := h.App.Cart(r.Context(), cart)
-	if err != nil {
+	if _, err := h.App.ReleaseCart(r.Context(), cart); err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	for _, it := range items {
-		if _, err := h.App.Release(r.Context(), cart, it.SKU); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
