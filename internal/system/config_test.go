@@ -147,3 +147,38 @@ func TestMaskHidesPasswords(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigReservationTTL reads how long a cart holds stock: 15m unless
+// given, a flag over the environment, and a value that is no duration or
+// under a second refused with the flag's name.
+func TestConfigReservationTTL(t *testing.T) {
+	cases := []struct {
+		args    []string
+		env     string
+		want    time.Duration
+		mention string
+	}{
+		{nil, "", 15 * time.Minute, ""},
+		{[]string{"--reservation-ttl", "30s"}, "", 30 * time.Second, ""},
+		{nil, "2h", 2 * time.Hour, ""},
+		{[]string{"--reservation-ttl=90m"}, "1h", 90 * time.Minute, ""},
+		{[]string{"--reservation-ttl", "500ms"}, "", 0, "--reservation-ttl >= 1s"},
+		{[]string{"--reservation-ttl", "0"}, "", 0, "--reservation-ttl >= 1s"},
+		{[]string{"--reservation-ttl", "soon"}, "", 0, "reservation-ttl"},
+		{nil, "15", 0, "BANCHAN_RESERVATION_TTL"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " ")+" env="+c.env, func(t *testing.T) {
+			if c.env != "" {
+				t.Setenv("BANCHAN_RESERVATION_TTL", c.env)
+			}
+			cfg, _, err := LoadArgs("t", c.args)
+			switch {
+			case c.mention == "" && (err != nil || cfg.ReservationTTL != c.want):
+				t.Errorf("%v, %v; want %v", cfg.ReservationTTL, err, c.want)
+			case c.mention != "" && (err == nil || !strings.Contains(err.Error(), c.mention)):
+				t.Errorf("%v, want an error naming %q", err, c.mention)
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package redischan_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -283,4 +285,59 @@ func TestSubscriberNoticesAConnectionThatDiedSilently(t *testing.T) {
 	})
 	r.publish(t, `{"batchref": "b-1", "qty": 6}`)
 	eventually(t, "b-1 set to 6", func() bool { return fake.called("b-1=6") })
+}
+
+// waits records the delays the subscriber announces before each attempt
+// to subscribe again (its Warn records' "in").
+type waits struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (w *waits) Enabled(context.Context, slog.Level) bool { return true }
+func (w *waits) WithAttrs([]slog.Attr) slog.Handler      { return w }
+func (w *waits) WithGroup(string) slog.Handler           { return w }
+func (w *waits) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "in" && r.Level == slog.LevelWarn {
+			w.mu.Lock()
+			w.delays = append(w.delays, a.Value.Duration())
+			w.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (w *waits) snapshot() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.delays)
+}
+
+// TestSubscriberBacksOffWhileRedisStaysAway: the wait between attempts
+// doubles from ReconnectMin up to ReconnectMax while Redis is away, and
+// starts from ReconnectMin again after a subscription that worked.
+func TestSubscriberBacksOffWhileRedisStaysAway(t *testing.T) {
+	t.Parallel()
+	px := startProxy(t)
+	w := &waits{}
+	const lo, hi = 2 * time.Millisecond, 16 * time.Millisecond
+	r := startSubscriber(t, newFake(), px.Addr(), func(c *redischan.SubscriberConfig) {
+		c.ReconnectMin, c.ReconnectMax, c.Logger = lo, hi, slog.New(w)
+	})
+	want := []time.Duration{lo, 2 * lo, 4 * lo, hi, hi, hi}
+	px.stop()
+	eventually(t, "six attempts while Redis is away", func() bool { return len(w.snapshot()) >= len(want) })
+	if got := w.snapshot()[:len(want)]; !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+	px.start()
+	eventually(t, "re-subscribed", func() bool { return r.sub.Stats().Subscribed })
+	n := len(w.snapshot())
+	px.stop()
+	eventually(t, "the next loss noticed", func() bool { return len(w.snapshot()) > n })
+	if got := w.snapshot()[n]; got != lo {
+		t.Errorf("first wait after a working subscription %v, want %v", got, lo)
+	}
 }
