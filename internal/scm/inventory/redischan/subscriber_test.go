@@ -295,8 +295,8 @@ type waits struct {
 }
 
 func (w *waits) Enabled(context.Context, slog.Level) bool { return true }
-func (w *waits) WithAttrs([]slog.Attr) slog.Handler      { return w }
-func (w *waits) WithGroup(string) slog.Handler           { return w }
+func (w *waits) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *waits) WithGroup(string) slog.Handler            { return w }
 func (w *waits) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key == "in" && r.Level == slog.LevelWarn {
