@@ -7,12 +7,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
 
 	"github.com/banchan/banchan/event/sqlstore"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -28,6 +30,15 @@ var Dialect = sqlstore.Dialect{
 	LockAppend:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", appendLockID),
 	LockKey:        "SELECT pg_advisory_xact_lock(hashtext(?))",
 	ViewIsolation:  sql.LevelRepeatableRead,
+	Conflict:       lostToAnother,
+}
+
+// lostToAnother reports a deadlock (40P01) or a serialization failure
+// (40001): PostgreSQL rolled the transaction back in favour of another, and
+// running it again may succeed.
+func lostToAnother(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
 }
 
 // schema is the toolkit's DDL as migration steps: new steps are appended,

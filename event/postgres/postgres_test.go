@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/event/eventtest"
 	"github.com/banchan/banchan/event/postgres"
 	"github.com/banchan/banchan/event/sqlstore"
@@ -83,4 +85,51 @@ func TestEventStore(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestADeadlockIsAConcurrencyConflict: of two transactions that lock two
+// rows in opposite orders, PostgreSQL rolls one back; Update reports that
+// one as event.ErrConcurrency (to be run again), the other commits.
+func TestADeadlockIsAConcurrencyConflict(t *testing.T) {
+	url := eventtest.PostgresURL()
+	s, err := open(t, url)
+	eventtest.RequireService(t, "PostgreSQL at "+url, err)
+	ctx := context.Background()
+	err = s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE pair (k TEXT PRIMARY KEY, n INT NOT NULL);
+			INSERT INTO pair VALUES ('a', 0), ('b', 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstDone := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
+	run := func(first, second string) error {
+		return s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE pair SET n = n + 1 WHERE k = ?`, first); err != nil {
+				return err
+			}
+			close(firstDone[first])
+			<-firstDone[second] // each now holds one row and wants the other's
+			_, err := tx.ExecContext(ctx, `UPDATE pair SET n = n + 1 WHERE k = ?`, second)
+			return err
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run("a", "b") }()
+	go func() { errs <- run("b", "a") }()
+	var conflicts, commits int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			commits++
+		case errors.Is(err, event.ErrConcurrency):
+			conflicts++
+		default:
+			t.Errorf("the transaction that lost: %v, want event.ErrConcurrency", err)
+		}
+	}
+	if commits != 1 || conflicts != 1 {
+		t.Errorf("%d committed, %d conflicts; want one of each", commits, conflicts)
+	}
 }

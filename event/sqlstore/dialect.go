@@ -33,6 +33,12 @@ type Dialect struct {
 	// transactions: one that reads a single snapshot (PostgreSQL:
 	// repeatable read; SQLite's default, in WAL mode, already does).
 	ViewIsolation sql.IsolationLevel
+	// Conflict, if set, reports an engine error that means the transaction
+	// lost to a concurrent one and may simply be run again (PostgreSQL: a
+	// deadlock or a serialization failure). Update reports such an error
+	// as event.ErrConcurrency too, so that callers retrying on version
+	// conflicts retry it as well.
+	Conflict func(error) bool
 }
 
 // Rebind rewrites ? placeholders for the dialect. ? inside quotes is kept.

@@ -233,15 +233,24 @@ func (s *Store) updateTx(ctx context.Context, fn func(context.Context, event.Tx)
 	}
 	if err != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return s.conflict(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("%s: commit: %w", s.d.Name, err)
+		return s.conflict(fmt.Errorf("%s: commit: %w", s.d.Name, err))
 	}
 	if t.appended {
 		s.notifyAppended()
 	}
 	return nil
+}
+
+// conflict marks an error the engine gives a transaction that lost to a
+// concurrent one as event.ErrConcurrency, keeping the engine's error.
+func (s *Store) conflict(err error) error {
+	if s.d.Conflict == nil || errors.Is(err, event.ErrConcurrency) || !s.d.Conflict(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", event.ErrConcurrency, err)
 }
 
 // runSafe runs fn and turns a panic into an error, so that one bad function
