@@ -30,11 +30,39 @@ type Service struct {
 	log   *slog.Logger
 }
 
+// SKUs answers, from the adapter's mapping table and the SCM's catalog,
+// whether an order line of a SKU can be taken: ordering's catalog. A
+// process that runs ordering without the adapter reads the table in the
+// shared store.
+type SKUs struct {
+	store event.Store
+	app   *app.App
+}
+
+// NewSKUs builds the query (migrating the adapter's tables, so that it
+// works before an adapter process has started).
+func NewSKUs(ctx context.Context, store event.Store, m Migrator, catalog app.Catalog, log *slog.Logger) (*SKUs, error) {
+	if err := migrate(ctx, m); err != nil {
+		return nil, err
+	}
+	return &SKUs{store: store, app: app.New(catalog, log)}, nil
+}
+
+// Known reports whether the SKU can be ordered: mapped (or by default) to
+// an item the SCM knows, or not physical, as gift cards.
+func (s *SKUs) Known(ctx context.Context, sku string) (bool, error) {
+	return s.app.Orderable(ctx, s.store.Read(), sku)
+}
+
+func migrate(ctx context.Context, m Migrator) error {
+	steps := append(append([]string(nil), adapters.Migrations...), adapters.OrderMigrations...)
+	return m.Migrate(ctx, "scmadapter", steps)
+}
+
 // New builds the adapter and migrates its tables. The catalog answers
 // whether the SCM knows an item (nil: trust every mapping).
 func New(ctx context.Context, store event.Store, m Migrator, catalog app.Catalog, log *slog.Logger) (*Service, error) {
-	steps := append(append([]string(nil), adapters.Migrations...), adapters.OrderMigrations...)
-	if err := m.Migrate(ctx, "scmadapter", steps); err != nil {
+	if err := migrate(ctx, m); err != nil {
 		return nil, err
 	}
 	return &Service{store: store, app: app.New(catalog, log), log: log}, nil

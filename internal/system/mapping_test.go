@@ -1,23 +1,41 @@
 package system_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/internal/system"
 	"github.com/banchan/banchan/internal/testenv"
 )
 
-// An order the adapter cannot translate (its SKU maps to an item the SCM
-// does not know) is a dead letter naming the fix; once an operator fixes
-// the mapping, a redrive takes the order through.
+// An order the adapter cannot translate (its SKU's mapping was changed to
+// an item the SCM does not know after ordering took it) is a dead letter
+// naming the fix; once an operator fixes the mapping, a redrive takes the
+// order through.
 func TestUnknownSKUMappingDeadLettersUntilFixed(t *testing.T) {
 	t.Parallel()
-	e := testenv.Start(t)
-	e.AddBatch("b-promo", "PROMO-1", 10)
-	e.JSON("PUT", "/v1/sku-mappings/PROMO-1", `{"itemCode":"NO-SUCH-ITEM"}`, http.StatusOK, nil)
-	id := e.PlaceOrder("c-1", "PROMO-1", 2)
+	dir := t.TempDir()
+	// Ordering takes the order while no adapter runs; the mapping breaks
+	// before the adapter sees it.
+	b := testenv.Start(t, testenv.WithDataDir(dir), func(c *system.Config) {
+		c.Services = []string{"ordering", "scm", "sales"}
+	})
+	b.AddBatch("b-promo", "PROMO-1", 10)
+	id := b.PlaceOrder("c-1", "PROMO-1", 2)
+	err := b.Sys.Store().Update(context.Background(), func(ctx context.Context, tx event.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO scmadapter_sku_map (sku, item_code, physical) VALUES ('PROMO-1', 'NO-SUCH-ITEM', 1)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	e := testenv.Start(t, testenv.WithDataDir(dir))
 
 	type letter struct {
 		ID, Subscription, Reason string
@@ -66,5 +84,38 @@ func TestUnknownSKUMappingDeadLettersUntilFixed(t *testing.T) {
 	}
 	if code, _ := e.Do("GET", "/v1/sku-mappings/PROMO-1", "", nil); code != http.StatusNotFound {
 		t.Errorf("after delete: %d", code)
+	}
+}
+
+// TestOrderingTakesWhatTheAdapterCanPassOn: ordering accepts a SKU mapped
+// to an item the SCM knows, and a gift card (by its default or by a
+// non-physical mapping), which never reaches the SCM; a SKU mapped to an
+// unknown item is refused at once, with the line named.
+func TestOrderingTakesWhatTheAdapterCanPassOn(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-1", "KIMCHI-500G", 10)
+	e.JSON("PUT", "/v1/sku-mappings/KIMCHI-XL", `{"itemCode":"KIMCHI-500G","physical":true}`, http.StatusOK, nil)
+	e.JSON("PUT", "/v1/sku-mappings/VOUCHER-5", `{"itemCode":"VOUCHER","physical":false}`, http.StatusOK, nil)
+	e.JSON("PUT", "/v1/sku-mappings/KIMCHI-OLD", `{"itemCode":"KIMCHI-1990","physical":true}`, http.StatusOK, nil)
+
+	lines := func(ls ...string) string {
+		return `{"customerId":"c-1","lines":[` + strings.Join(ls, ",") + `],
+			"deliveryAddress":{"name":"Kim","line1":"1 Road","postcode":"06000"}}`
+	}
+	line := func(sku string, qty int) string {
+		return fmt.Sprintf(`{"sku":%q,"qty":%d,"unitPrice":1000}`, sku, qty)
+	}
+	var o testenv.Order
+	e.JSON("POST", "/v1/orders", lines(line("KIMCHI-XL", 3), line("GIFT-CARD-10", 1), line("VOUCHER-5", 2)), http.StatusCreated, &o)
+	e.WaitStatus(o.ID, "ALLOCATED")
+	var b struct{ Allocated int }
+	e.JSON("GET", "/v1/batches/b-1", "", http.StatusOK, &b)
+	if b.Allocated != 3 {
+		t.Errorf("b-1 allocated %d, want the 3 of KIMCHI-XL", b.Allocated)
+	}
+	code, body := e.Do("POST", "/v1/orders", lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), map[string]string{"Content-Type": "application/json"})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "lines[1].sku") || !strings.Contains(string(body), "KIMCHI-OLD") {
+		t.Errorf("order of a SKU mapped to an unknown item: %d %s, want 422 naming lines[1].sku", code, body)
 	}
 }

@@ -165,9 +165,9 @@ func (s *System) wire(ctx context.Context) error {
 		svc.Routes(s.mux)
 		services[scm.Name], catalog = svc, svc.KnownSKU
 	}
-	// The SCM's catalog, asked by ordering (does a SKU exist?) and by the
-	// adapter (does the SCM know an item?): in process when scm runs here,
-	// else over its REST API.
+	// The SCM's catalog (does the SCM know an item?), asked by the adapter
+	// and, through the adapter's SKU mapping, by ordering: in process when
+	// scm runs here, else over its REST API.
 	var cat interface {
 		Known(context.Context, string) (bool, error)
 	} = &knownSKUs{next: catalog}
@@ -183,7 +183,14 @@ func (s *System) wire(ctx context.Context) error {
 		services[scmadapter.Name] = svc
 	}
 	if s.cfg.Runs(ordering.Name) {
-		svc, err := ordering.New(ctx, s.store, s.store, cat, s.log.With("service", ordering.Name))
+		// Ordering takes a line when the adapter can pass it on: through
+		// its SKU mapping (gift cards never reach the SCM) to an item the
+		// SCM knows.
+		skus, err := scmadapter.NewSKUs(ctx, s.store, s.store, cat, s.log.With("service", scmadapter.Name))
+		if err != nil {
+			return err
+		}
+		svc, err := ordering.New(ctx, s.store, s.store, skus, s.log.With("service", ordering.Name))
 		if err != nil {
 			return err
 		}

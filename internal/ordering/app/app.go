@@ -13,8 +13,8 @@ import (
 	"github.com/banchan/banchan/internal/ordering/adapters"
 )
 
-// Catalog answers whether the SCM knows a SKU (a query, over REST or
-// in-process, never a command).
+// Catalog answers whether a SKU can be ordered: whether the SCM knows the
+// item it stands for, or it needs no fulfilment (a query, never a command).
 type Catalog interface {
 	Known(ctx context.Context, sku string) (bool, error)
 }

@@ -37,28 +37,43 @@ func New(catalog Catalog, log *slog.Logger) *App { return &App{catalog: catalog,
 // Mappings is the SKU mapping table (for the operators' API).
 func (a *App) Mappings() adapters.Mappings { return a.maps }
 
-// mapping returns how a SKU appears in the SCM: the table's entry, or by
-// default the same code, physical unless it is a gift card. A physical
-// item the SCM does not know cannot be translated: that is permanent until
-// an operator fixes the mapping, so the message goes to the dead letters
-// (and is redriven after the fix).
-func (a *App) mapping(ctx context.Context, q event.Querier, sku string) (adapters.Mapping, error) {
-	m, explicit, err := a.maps.Lookup(ctx, q, sku)
+// resolve returns how a SKU appears in the SCM: the table's entry
+// (explicit), or by default the same code, physical unless it is a gift
+// card; and whether it can be ordered: a non-physical item always, a
+// physical one when the SCM knows its item (a nil catalog trusts it).
+func (a *App) resolve(ctx context.Context, q event.Querier, sku string) (m adapters.Mapping, explicit, known bool, err error) {
+	m, explicit, err = a.maps.Lookup(ctx, q, sku)
 	if err != nil {
-		return m, err
+		return m, explicit, false, err
 	}
 	if !explicit {
 		m = adapters.Mapping{SKU: sku, ItemCode: sku, Physical: !IsGiftCard(sku)}
 	}
 	if !m.Physical || a.catalog == nil {
-		return m, nil
+		return m, explicit, true, nil
 	}
-	known, err := a.catalog.Known(ctx, m.ItemCode)
+	known, err = a.catalog.Known(ctx, m.ItemCode)
 	if err != nil {
-		return m, fmt.Errorf("sku %s: ask the SCM about item %s: %w", sku, m.ItemCode, err)
+		return m, explicit, false, fmt.Errorf("sku %s: ask the SCM about item %s: %w", sku, m.ItemCode, err)
 	}
-	if known {
-		return m, nil
+	return m, explicit, known, nil
+}
+
+// Orderable reports whether an order line of the SKU can be fulfilled (or
+// needs no fulfilment): ordering asks before it accepts an order.
+func (a *App) Orderable(ctx context.Context, q event.Querier, sku string) (bool, error) {
+	_, _, known, err := a.resolve(ctx, q, sku)
+	return known, err
+}
+
+// mapping returns how a SKU appears in the SCM (see resolve). A physical
+// item the SCM does not know cannot be translated: that is permanent until
+// an operator fixes the mapping, so the message goes to the dead letters
+// (and is redriven after the fix).
+func (a *App) mapping(ctx context.Context, q event.Querier, sku string) (adapters.Mapping, error) {
+	m, explicit, known, err := a.resolve(ctx, q, sku)
+	if err != nil || known {
+		return m, err
 	}
 	if explicit {
 		return m, event.Permanent(fmt.Errorf("SKU %s maps to SCM item %s, which the SCM does not know: "+
