@@ -20,18 +20,28 @@ const MaxBody = 1 << 20
 // (field names are case-sensitive, unlike encoding/json's) and no wrong
 // types. Its errors are problems naming what is wrong.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := checkContentType(r); err != nil {
+	body, err := ReadBody(w, r)
+	if err != nil {
 		return err
+	}
+	return DecodeBytes(body, v)
+}
+
+// ReadBody checks that the request's body is JSON (415) of at most MaxBody
+// bytes (413) and returns it, for a handler that reads it more than once.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := checkContentType(r); err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
+			return nil, NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
 		}
-		return NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
+		return nil, NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
 	}
-	return DecodeBytes(body, v)
+	return body, nil
 }
 
 // DecodeBytes decodes one JSON object strictly; see Decode.
@@ -42,6 +52,12 @@ func DecodeBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if t := reflect.TypeOf(v); t != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
+			// The decoder names the field without its path: find it.
+			if p := checkFieldNames(body, t, ""); p != nil {
+				return p
+			}
+		}
 		return decodeProblem(err)
 	}
 	if dec.More() {
@@ -78,7 +94,7 @@ func decodeProblem(err error) *Problem {
 		if field == "" {
 			field = "body"
 		}
-		return Invalid(FieldError{Field: field, Reason: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value)})
+		return Invalid(FieldError{Field: field, Reason: fmt.Sprintf("want %s, got JSON %s", jsonKind(typ.Type), typ.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		p := NewProblem(http.StatusBadRequest, "unknown field "+name)
@@ -87,4 +103,27 @@ func decodeProblem(err error) *Problem {
 	default:
 		return NewProblem(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}
+}
+
+// jsonKind names what JSON a Go type takes, for clients that know no Go.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another kind of value"
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -32,8 +33,8 @@ func (h HTTP) Register(mux *http.ServeMux) {
 }
 
 func (h HTTP) placeOrder(w http.ResponseWriter, r *http.Request) {
-	var req domain.PlaceRequest
-	if err := web.Decode(w, r, &req); err != nil {
+	req, err := decodePlace(w, r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -54,6 +55,34 @@ func (h HTTP) placeOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusCreated)
 	_, _ = w.Write(placed.Body)
+}
+
+// decodePlace reads an order request. A line's unitPrice may be 0 (a free
+// item) but not left out: a forgotten price must not become a free order.
+func decodePlace(w http.ResponseWriter, r *http.Request) (domain.PlaceRequest, error) {
+	var req domain.PlaceRequest
+	body, err := web.ReadBody(w, r)
+	if err != nil {
+		return req, err
+	}
+	if err := web.DecodeBytes(body, &req); err != nil {
+		return req, err
+	}
+	var priced struct {
+		Lines []struct {
+			UnitPrice *json.RawMessage `json:"unitPrice"`
+		} `json:"lines"`
+	}
+	if err := json.Unmarshal(body, &priced); err != nil {
+		return req, err // decoded above, so not expected
+	}
+	var missing web.Fields
+	for i, l := range priced.Lines {
+		if l.UnitPrice == nil || string(*l.UnitPrice) == "null" {
+			missing.Add(fmt.Sprintf("lines[%d].unitPrice", i), "required (0 for a free item)")
+		}
+	}
+	return req, missing.Err()
 }
 
 // hashOf identifies a request by its decoded content, so that formatting
