@@ -2,6 +2,7 @@ package system_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -117,5 +118,34 @@ func TestOrderingTakesWhatTheAdapterCanPassOn(t *testing.T) {
 	code, body := e.Do("POST", "/v1/orders", lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), map[string]string{"Content-Type": "application/json"})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "lines[1].sku") || !strings.Contains(string(body), "KIMCHI-OLD") {
 		t.Errorf("order of a SKU mapped to an unknown item: %d %s, want 422 naming lines[1].sku", code, body)
+	}
+}
+
+// TestOrderingWithoutItsSCMIs503: an ordering process whose --scm-url does
+// not answer refuses orders with 503 and Retry-After (the client may try
+// again), saying why, and keeps nothing.
+func TestOrderingWithoutItsSCMIs503(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t, func(c *system.Config) {
+		c.Services, c.SCMURL = []string{"ordering"}, "http://127.0.0.1:1"
+	})
+	req, _ := http.NewRequest("POST", e.Base+"/v1/orders", strings.NewReader(testenv.OrderBody("c-1", "KIMCHI-500G", 1)))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p struct {
+		Status int
+		Detail string
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&p)
+	if resp.StatusCode != http.StatusServiceUnavailable || p.Status != 503 || !strings.Contains(p.Detail, "SCM catalog cannot be reached") ||
+		resp.Header.Get("Retry-After") == "" {
+		t.Errorf("%d %+v Retry-After %q, want a 503 problem naming the SCM catalog, with Retry-After", resp.StatusCode, p, resp.Header.Get("Retry-After"))
+	}
+	if n := e.Count("ordering_orders"); n != 0 {
+		t.Errorf("%d orders kept, want none", n)
 	}
 }

@@ -15,7 +15,10 @@ import (
 // Errors of PlaceOrder.
 var (
 	ErrUnknownSKU          = errors.New("unknown SKU")
-	ErrIdempotencyMismatch = errors.New("Idempotency-Key was used with another request")
+	ErrIdempotencyMismatch = errors.New("already used with another request")
+	// ErrCatalogUnavailable: whether the order's SKUs can be ordered could
+	// not be learnt (the SCM did not answer); the client may try again.
+	ErrCatalogUnavailable = errors.New("the SCM catalog cannot be reached; try again")
 )
 
 // PlaceOrder is a customer's order with an optional Idempotency-Key and the
@@ -88,7 +91,7 @@ func (a *App) replay(ctx context.Context, tx event.Tx, key, hash string) (adapte
 		return prev, false, err
 	}
 	if ok && prev.RequestHash != hash {
-		return adapters.IdempotentResponse{}, false, fmt.Errorf("key %q: %w", key, ErrIdempotencyMismatch)
+		return adapters.IdempotentResponse{}, false, fmt.Errorf("%q %w", key, ErrIdempotencyMismatch)
 	}
 	return prev, ok, nil
 }
@@ -126,7 +129,7 @@ func (a *App) checkSKUs(ctx context.Context, lines []domain.Line) error {
 	for i, l := range lines {
 		ok, err := a.catalog.Known(ctx, l.SKU)
 		if err != nil {
-			return fmt.Errorf("check sku %s: %w", l.SKU, err)
+			return fmt.Errorf("%w: sku %s: %w", ErrCatalogUnavailable, l.SKU, err)
 		}
 		if !ok {
 			unknown = append(unknown, domain.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),

@@ -103,6 +103,10 @@ func (h HTTP) getOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, app.ErrCatalogUnavailable) {
+		h.Log.Warn("order refused: SCM catalog unavailable", "err", err)
+		w.Header().Set("Retry-After", "1")
+	}
 	web.WriteError(w, r, h.Log, err, mapError)
 }
 
@@ -124,6 +128,8 @@ func mapError(err error) *web.Problem {
 		return web.NewProblem(http.StatusConflict, tooLate.Error())
 	case errors.Is(err, adapters.ErrBadCursor):
 		return web.Invalid(web.FieldError{Field: "cursor", Reason: adapters.ErrBadCursor.Error()})
+	case errors.Is(err, app.ErrCatalogUnavailable):
+		return web.NewProblem(http.StatusServiceUnavailable, app.ErrCatalogUnavailable.Error())
 	}
 	return nil
 }
