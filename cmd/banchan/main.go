@@ -42,7 +42,10 @@ Every run flag has an environment variable: BANCHAN_ + the flag in capitals
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "run"
-	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+	switch {
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		cmd = "help" // the overview; 'banchan run --help' lists the flags
+	case len(args) > 0 && (args[0] == "" || args[0][0] != '-'):
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -56,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return system.Projections(ctx, args, stdout, stderr)
 	case "bench":
 		return system.Bench(ctx, args, stdout, stderr)
-	case "help", "--help", "-h":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:

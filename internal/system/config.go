@@ -191,6 +191,17 @@ func splitList(s string) []string {
 	return out
 }
 
+// Running lists the services this process runs, in ServiceNames order.
+func (c Config) Running() []string {
+	var out []string
+	for _, name := range ServiceNames {
+		if c.Runs(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Runs reports whether this process runs service name.
 func (c Config) Runs(name string) bool {
 	return slices.Contains(c.Services, "all") || slices.Contains(c.Services, name)

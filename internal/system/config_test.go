@@ -182,3 +182,27 @@ func TestConfigReservationTTL(t *testing.T) {
 		})
 	}
 }
+
+// TestBannerNamesWhatRunsHere: the start-up lines list the services of
+// this process and suggest a request that one of them serves.
+func TestBannerNamesWhatRunsHere(t *testing.T) {
+	for _, c := range []struct {
+		services     []string
+		running, try string
+	}{
+		{[]string{"all"}, "ordering, scm-adapter, scm, sales", "/v1/batches"},
+		{[]string{"sales"}, "sales", "/v1/sales"},
+		{[]string{"ordering"}, "ordering", "/v1/orders"},
+		{[]string{"scm-adapter"}, "scm-adapter", "/v1/sku-mappings"},
+		{[]string{"sales", "scm"}, "scm, sales", "/v1/batches"},
+	} {
+		cfg := Default()
+		cfg.Services = c.services
+		if got := strings.Join(cfg.Running(), ", "); got != c.running {
+			t.Errorf("%v: running %q, want %q", c.services, got, c.running)
+		}
+		if got := tryHint(cfg, "http://h"); !strings.Contains(got, "http://h"+c.try) {
+			t.Errorf("%v: try %q, want a request to %s", c.services, got, c.try)
+		}
+	}
+}

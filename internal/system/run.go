@@ -108,10 +108,29 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	base := "http://" + s.Addr()
-	fmt.Fprintf(stdout, "banchan listening on %s (services: %s)\n", base, strings.Join(s.Subscriptions(), ", "))
-	fmt.Fprintf(stdout, "try: curl -s -X POST %s/v1/batches -H 'Content-Type: application/json' "+
-		"-d '{\"ref\":\"b-1\",\"sku\":\"KIMCHI-500G\",\"qty\":20,\"eta\":null}'\n", base)
+	fmt.Fprintf(stdout, "banchan listening on %s (services: %s)\n", base, strings.Join(cfg.Running(), ", "))
+	if hint := tryHint(cfg, base); hint != "" {
+		fmt.Fprintln(stdout, "try: "+hint)
+	}
 	return s.Run(ctx)
+}
+
+// tryHint is a first request for the services this process runs.
+func tryHint(cfg Config, base string) string {
+	switch {
+	case cfg.Runs("scm"):
+		return "curl -s -X POST " + base + "/v1/batches -H 'Content-Type: application/json' " +
+			`-d '{"ref":"b-1","sku":"KIMCHI-500G","qty":20,"eta":null}'`
+	case cfg.Runs("ordering"):
+		return "curl -s -X POST " + base + "/v1/orders -H 'Content-Type: application/json' " +
+			`-d '{"customerId":"c-1","lines":[{"sku":"KIMCHI-500G","qty":2,"unitPrice":5900}],` +
+			`"deliveryAddress":{"name":"Kim","line1":"1 Road","postcode":"06000"}}'`
+	case cfg.Runs("sales"):
+		return "curl -s " + base + "/v1/sales"
+	case cfg.Runs("scm-adapter"):
+		return "curl -s " + base + "/v1/sku-mappings"
+	}
+	return ""
 }
 
 // NewLogger builds the process logger.
