@@ -27,6 +27,7 @@ func TestBadRequestsAreProblems(t *testing.T) {
 		{"PUT", "/v1/kitchen/items/bad%20code", `{"cook":true}`, 422},
 		{"POST", "/v1/warehouse/receipts", `{"ref":"","sku":"KIMCHI-500G","qty":0}`, 422},
 		{"POST", "/v1/warehouse/receipts", `{"ref":"r-1"`, 400},
+		{"POST", "/v1/warehouse/receipts", `{"ref":"r-1","sku":"KIMCHI-500G"}`, 422},
 		{"GET", "/v1/warehouse/shipments?status=LOST", "", 422},
 		{"GET", "/v1/warehouse/shipments/nope", "", 404},
 		{"POST", "/v1/warehouse/shipments/nope/pick", "", 404},
@@ -138,6 +139,8 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 		{"GET", "/v1/products/TOFU?after=-1", "", 422, "after: want a waiting line's seq"},
 		{"GET", "/v1/products/TOFU?after=x&limit=5", "", 422, "after: want a waiting line's seq"},
 		{"GET", "/v1/products/NOPE", "", 404, "unknown SKU NOPE"},
+		{"POST", "/v1/warehouse/receipts", `{"ref":"r-1","sku":"TOFU"}`, 422, "qty: required"},
+		{"POST", "/v1/warehouse/receipts", `{"ref":"","sku":"TOFU"}`, 422, "qty: required"},
 	}
 	for _, c := range cases {
 		code, body := h.do(c.method, c.path, c.body)

@@ -35,21 +35,29 @@ func (h HTTP) receive(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Ref string `json:"ref"`
 		SKU string `json:"sku"`
-		Qty int    `json:"qty"`
+		Qty *int   `json:"qty"`
 	}
 	if err := web.Decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	var fields web.Fields
-	for _, p := range (domain.Receipt{Ref: req.Ref, SKU: req.SKU, Qty: req.Qty}).Check() {
-		fields.Add(p.Field, p.Reason)
+	qty := 0
+	if req.Qty == nil {
+		fields.Add("qty", "required")
+	} else {
+		qty = *req.Qty
+	}
+	for _, p := range (domain.Receipt{Ref: req.Ref, SKU: req.SKU, Qty: qty}).Check() {
+		if p.Field != "qty" || req.Qty != nil {
+			fields.Add(p.Field, p.Reason)
+		}
 	}
 	if err := fields.Err(); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.App.Receive(r.Context(), req.Ref, req.SKU, req.Qty)
+	out, err := h.App.Receive(r.Context(), req.Ref, req.SKU, qty)
 	if err != nil {
 		h.fail(w, r, err)
 		return
