@@ -71,6 +71,10 @@ func viewOf(dl event.DeadLetter) View {
 }
 
 func (d DeadLetters) list(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "subscription", "limit"); err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	limit := 100
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -39,6 +39,9 @@ func (e Events) events(w http.ResponseWriter, r *http.Request) {
 
 // logQuery reads after, type, correlationId and limit, naming what is wrong.
 func logQuery(r *http.Request) (event.LogQuery, error) {
+	if err := web.Params(r, "type", "correlationId", "after", "limit"); err != nil {
+		return event.LogQuery{}, err
+	}
 	v := r.URL.Query()
 	q := event.LogQuery{Type: v.Get("type"), CorrelationID: v.Get("correlationId"), Limit: 100}
 	var bad web.Fields

@@ -135,6 +135,39 @@ func TestUnknownResourcesAre404Problems(t *testing.T) {
 	}
 }
 
+// TestListsRefuseUnknownQueryParameters: a misspelt filter is a 400 naming
+// it (and the parameters the path takes), not an unfiltered answer.
+func TestListsRefuseUnknownQueryParameters(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-1", "KIMCHI-500G", 1)
+	for _, c := range []struct{ path, mention string }{
+		{"/v1/events?correlationid=x", `did you mean "correlationId"?`},
+		{"/v1/events?type=OrderPlaced&since=3", `"since"`},
+		{"/v1/deadletters?sub=x", "takes subscription, limit"},
+		{"/v1/sales?day=2026-12-01", `"day"`},
+		{"/v1/sales/customers?top=3", `"top"`},
+		{"/v1/customers/c-1/orders?page=2", `"page"`},
+		{"/v1/batches?SKU=KIMCHI-500G", `did you mean "sku"?`},
+		{"/v1/products/KIMCHI-500G?offset=10", `"offset"`},
+		{"/v1/kitchen/tasks?order=o-1", `"order"`},
+		{"/v1/warehouse/shipments?state=PACKED", `"state"`},
+		{"/v1/deliveries?orderid=o-1", `did you mean "orderId"?`},
+		{"/v1/purchasing/orders?item=x", `"item"`},
+		{"/v1/sku-mappings?cursor=x", `"cursor"`},
+	} {
+		code, body := e.Do("GET", c.path, "", nil)
+		var p struct{ Detail string }
+		_ = json.Unmarshal(body, &p)
+		if code != http.StatusBadRequest || !strings.Contains(p.Detail, "unknown query parameter") || !strings.Contains(p.Detail, c.mention) {
+			t.Errorf("GET %s: %d %s, want 400 naming %s", c.path, code, body, c.mention)
+		}
+	}
+	if code, body := e.Do("GET", "/v1/events?type=BatchAdded&limit=5&after=0", "", nil); code != http.StatusOK {
+		t.Errorf("known parameters: %d %s", code, body)
+	}
+}
+
 func TestIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	e := testenv.Start(t)

@@ -22,6 +22,10 @@ func (h HTTP) getCustomer(w http.ResponseWriter, r *http.Request) {
 // customerOrders answers one page of a customer's orders, newest first:
 // ?limit= (1-100, default 20) and ?cursor= (the previous page's next).
 func (h HTTP) customerOrders(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "cursor", "limit"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	q := app.CustomerOrders{CustomerID: r.PathValue("id"), Cursor: r.URL.Query().Get("cursor")}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -61,6 +61,9 @@ func (h HTTP) sales(w http.ResponseWriter, r *http.Request) {
 
 // salesQuery reads granularity, tz, from, to and sku, naming what is wrong.
 func salesQuery(r *http.Request) (adapters.SalesQuery, report, error) {
+	if err := web.Params(r, "granularity", "tz", "from", "to", "sku"); err != nil {
+		return adapters.SalesQuery{}, report{}, err
+	}
 	v := r.URL.Query()
 	rep := report{Granularity: domain.Granularity(v.Get("granularity")), TZ: v.Get("tz"), SKU: v.Get("sku")}
 	var bad web.Fields
@@ -115,6 +118,10 @@ func (h HTTP) customer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) topCustomers(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "limit"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	limit := 20
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -91,6 +91,10 @@ func (h HTTP) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) list(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "after", "limit"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	limit := 100
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

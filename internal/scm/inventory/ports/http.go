@@ -134,6 +134,10 @@ func (h HTTP) changeQuantity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "sku"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	sku := r.URL.Query().Get("sku")
 	if sku == "" {
 		h.fail(w, r, web.Invalid(web.FieldError{Field: "sku", Reason: "query parameter required"}))
@@ -204,6 +208,9 @@ func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 
 // waitingPage reads ?after= and ?limit=, naming what is wrong.
 func waitingPage(r *http.Request) (adapters.WaitingPage, error) {
+	if err := web.Params(r, "after", "limit"); err != nil {
+		return adapters.WaitingPage{}, err
+	}
 	v := r.URL.Query()
 	page := adapters.WaitingPage{Limit: defaultWaitingPage}
 	var bad web.Fields

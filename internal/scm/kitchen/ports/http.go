@@ -32,6 +32,10 @@ func (h HTTP) Register(mux *http.ServeMux) {
 }
 
 func (h HTTP) listTasks(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "orderId", "status"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f := adapters.Filter{OrderID: r.URL.Query().Get("orderId"), Status: r.URL.Query().Get("status")}
 	if f.Status != "" && !domain.ValidStatus(f.Status) {
 		h.fail(w, r, web.Invalid(web.FieldError{Field: "status", Reason: "one of PENDING, COOKING, DONE, CANCELLED"}))

@@ -85,6 +85,10 @@ func (h HTTP) putReorderPoint(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h HTTP) list(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r, "sku", "status"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f := adapters.Filter{SKU: r.URL.Query().Get("sku"), Status: r.URL.Query().Get("status")}
 	if f.Status != "" && !domain.ValidStatus(f.Status) {
 		h.fail(w, r, web.Invalid(web.FieldError{Field: "status", Reason: "one of OPEN, RECEIVED"}))

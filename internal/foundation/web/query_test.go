@@ -1,0 +1,35 @@
+package web
+
+import (
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestParamsNamesAnUnknownParameter(t *testing.T) {
+	cases := []struct {
+		query   string
+		allowed []string
+		detail  string // "" = accepted
+	}{
+		{"", nil, ""},
+		{"type=A&after=3", []string{"type", "after", "limit"}, ""},
+		{"type=A&type=B", []string{"type"}, ""},
+		{"correlationid=x", []string{"correlationId", "type"}, `unknown query parameter "correlationid" (names are case-sensitive: did you mean "correlationId"?)`},
+		{"colour=red", []string{"sku"}, `unknown query parameter "colour"; this path takes sku`},
+		{"x=1", nil, "this path takes none"},
+		{"b=1&a=2", []string{"c"}, `"a"`},
+	}
+	for _, c := range cases {
+		err := Params(httptest.NewRequest("GET", "/v1/x?"+c.query, nil), c.allowed...)
+		var p *Problem
+		switch {
+		case c.detail == "" && err != nil:
+			t.Errorf("%q: %v, want it accepted", c.query, err)
+		case c.detail == "":
+		case !errors.As(err, &p) || p.Status != 400 || !strings.Contains(p.Detail, c.detail):
+			t.Errorf("%q: %v, want a 400 naming %s", c.query, err, c.detail)
+		}
+	}
+}
