@@ -30,7 +30,9 @@ const subscription = ordering.Name
 // catalog knows every SKU but UNKNOWN.
 type catalog struct{}
 
-func (catalog) Known(_ context.Context, sku string) (bool, error) { return sku != "UNKNOWN", nil }
+func (catalog) Resolve(_ context.Context, sku string) (string, bool, error) {
+	return sku, sku != "UNKNOWN", nil
+}
 
 // env is an ordering service on a fresh SQLite store, its HTTP API and its
 // bound handlers.

@@ -48,9 +48,10 @@ func NewSKUs(ctx context.Context, store event.Store, m Migrator, catalog app.Cat
 	return &SKUs{store: store, app: app.New(catalog, log)}, nil
 }
 
-// Known reports whether the SKU can be ordered: mapped (or by default) to
-// an item the SCM knows, or not physical, as gift cards.
-func (s *SKUs) Known(ctx context.Context, sku string) (bool, error) {
+// Resolve reports whether the SKU can be ordered: mapped (or by default)
+// to an item the SCM knows, returned; or not physical, as gift cards (item
+// "").
+func (s *SKUs) Resolve(ctx context.Context, sku string) (item string, known bool, err error) {
 	return s.app.Orderable(ctx, s.store.Read(), sku)
 }
 

@@ -8,12 +8,31 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	orderingapp "github.com/banchan/banchan/internal/ordering/app"
 )
 
 // catalogFunc adapts the scm service's in-process query to ordering's port.
 type catalogFunc func(ctx context.Context, sku string) (bool, error)
 
 func (f catalogFunc) Known(ctx context.Context, sku string) (bool, error) { return f(ctx, sku) }
+
+// unavailable marks the catalog's failures as ordering's
+// ErrCatalogUnavailable (503, try again), apart from the adapter's own
+// (its mapping table's) errors, which stay internal errors.
+type unavailable struct {
+	next interface {
+		Known(context.Context, string) (bool, error)
+	}
+}
+
+func (u unavailable) Known(ctx context.Context, sku string) (bool, error) {
+	ok, err := u.next.Known(ctx, sku)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", orderingapp.ErrCatalogUnavailable, err)
+	}
+	return ok, err
+}
 
 // knownSKUs remembers the SKUs a catalog has confirmed: a SKU with stock
 // records never becomes unknown, so only the first order of a SKU pays the

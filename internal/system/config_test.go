@@ -3,6 +3,7 @@ package system
 import (
 	"flag"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -169,8 +170,9 @@ func TestConfigReservationTTL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " ")+" env="+c.env, func(t *testing.T) {
-			if c.env != "" {
-				t.Setenv("BANCHAN_RESERVATION_TTL", c.env)
+			t.Setenv("BANCHAN_RESERVATION_TTL", c.env) // restored after the test
+			if c.env == "" {
+				_ = os.Unsetenv("BANCHAN_RESERVATION_TTL")
 			}
 			cfg, _, err := LoadArgs("t", c.args)
 			switch {

@@ -109,15 +109,29 @@ func TestOrderingTakesWhatTheAdapterCanPassOn(t *testing.T) {
 	}
 	var o testenv.Order
 	e.JSON("POST", "/v1/orders", lines(line("KIMCHI-XL", 3), line("GIFT-CARD-10", 1), line("VOUCHER-5", 2)), http.StatusCreated, &o)
-	e.WaitStatus(o.ID, "ALLOCATED")
+	if o = e.WaitStatus(o.ID, "ALLOCATED"); len(o.Lines) != 3 || o.Lines[0].SKU != "KIMCHI-XL" || o.Lines[0].BatchRef != "b-1" {
+		t.Errorf("lines %+v, want KIMCHI-XL allocated from b-1", o.Lines)
+	}
 	var b struct{ Allocated int }
 	e.JSON("GET", "/v1/batches/b-1", "", http.StatusOK, &b)
 	if b.Allocated != 3 {
 		t.Errorf("b-1 allocated %d, want the 3 of KIMCHI-XL", b.Allocated)
 	}
-	code, body := e.Do("POST", "/v1/orders", lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), map[string]string{"Content-Type": "application/json"})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "lines[1].sku") || !strings.Contains(string(body), "KIMCHI-OLD") {
-		t.Errorf("order of a SKU mapped to an unknown item: %d %s, want 422 naming lines[1].sku", code, body)
+	// The item's own code, while a mapping to it exists, comes back as
+	// itself.
+	var plain testenv.Order
+	e.JSON("POST", "/v1/orders", lines(line("KIMCHI-500G", 1)), http.StatusCreated, &plain)
+	if plain = e.WaitStatus(plain.ID, "ALLOCATED"); len(plain.Lines) != 1 || plain.Lines[0].BatchRef != "b-1" {
+		t.Errorf("plain KIMCHI-500G order lines %+v, want it allocated from b-1", plain.Lines)
+	}
+	for _, c := range []struct{ body, field, mention string }{
+		{lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), "lines[1].sku", "unknown SKU KIMCHI-OLD"},
+		{lines(line("KIMCHI-500G", 1), line("KIMCHI-XL", 1)), "lines[1].sku", "KIMCHI-XL is the same item as lines[0] (KIMCHI-500G)"},
+	} {
+		code, body := e.Do("POST", "/v1/orders", c.body, map[string]string{"Content-Type": "application/json"})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), c.field) || !strings.Contains(string(body), c.mention) {
+			t.Errorf("%s: %d %s, want 422 naming %s", c.mention, code, body, c.field)
+		}
 	}
 }
 
@@ -147,5 +161,31 @@ func TestOrderingWithoutItsSCMIs503(t *testing.T) {
 	}
 	if n := e.Count("ordering_orders"); n != 0 {
 		t.Errorf("%d orders kept, want none", n)
+	}
+}
+
+// TestARetryIsAnsweredWhileTheSCMIsAway: a retry of an order already
+// taken (same Idempotency-Key and body) gets its first answer even when
+// the SKUs cannot be checked now.
+func TestARetryIsAnsweredWhileTheSCMIsAway(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	headers := map[string]string{"Content-Type": "application/json", "Idempotency-Key": "retry-1"}
+	body := testenv.OrderBody("c-1", "KIMCHI-500G", 1)
+	a := testenv.Start(t, testenv.WithDataDir(dir))
+	a.AddBatch("b-1", "KIMCHI-500G", 5)
+	code, first := a.Do("POST", "/v1/orders", body, headers)
+	if code != http.StatusCreated {
+		t.Fatalf("first: %d %s", code, first)
+	}
+	a.Stop()
+	b := testenv.Start(t, testenv.WithDataDir(dir), func(c *system.Config) {
+		c.Services, c.SCMURL = []string{"ordering"}, "http://127.0.0.1:1"
+	})
+	if code, again := b.Do("POST", "/v1/orders", body, headers); code != http.StatusCreated || string(again) != string(first) {
+		t.Errorf("retry with the SCM away: %d %s, want the first 201 %s", code, again, first)
+	}
+	if code, _ := b.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "KIMCHI-500G", 2), headers); code != http.StatusUnprocessableEntity {
+		t.Errorf("the key with another body: %d, want 422", code)
 	}
 }

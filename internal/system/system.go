@@ -186,7 +186,7 @@ func (s *System) wire(ctx context.Context) error {
 		// Ordering takes a line when the adapter can pass it on: through
 		// its SKU mapping (gift cards never reach the SCM) to an item the
 		// SCM knows.
-		skus, err := scmadapter.NewSKUs(ctx, s.store, s.store, cat, s.log.With("service", scmadapter.Name))
+		skus, err := scmadapter.NewSKUs(ctx, s.store, s.store, unavailable{cat}, s.log.With("service", scmadapter.Name))
 		if err != nil {
 			return err
 		}

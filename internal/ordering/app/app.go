@@ -13,10 +13,12 @@ import (
 	"github.com/banchan/banchan/internal/ordering/adapters"
 )
 
-// Catalog answers whether a SKU can be ordered: whether the SCM knows the
-// item it stands for, or it needs no fulfilment (a query, never a command).
+// Catalog answers whether a SKU can be ordered (a query, never a command):
+// known when the SCM knows the item it stands for, or when it needs no
+// fulfilment (item ""). An error wrapping ErrCatalogUnavailable means the
+// answer could not be had for now.
 type Catalog interface {
-	Known(ctx context.Context, sku string) (bool, error)
+	Resolve(ctx context.Context, sku string) (item string, known bool, err error)
 }
 
 // App is the ordering application.

@@ -43,6 +43,11 @@ func (a *App) PlaceOrder(ctx context.Context, cmd PlaceOrder) (Placed, error) {
 	if err := cmd.Request.Validate(); err != nil {
 		return Placed{}, err
 	}
+	// A retry of an order already taken gets its first answer, whatever the
+	// catalog says now (the transaction below looks again, for races).
+	if prev, ok, err := a.replay(ctx, a.store.Read(), cmd.Key, cmd.RequestHash); err != nil || ok {
+		return Placed{OrderID: prev.OrderID, Body: prev.Response, Replayed: ok}, err
+	}
 	if err := a.checkSKUs(ctx, cmd.Request.Lines); err != nil {
 		return Placed{}, err
 	}
@@ -82,11 +87,11 @@ func (a *App) place(ctx context.Context, tx event.Tx, cmd PlaceOrder) (Placed, e
 
 // replay returns the first answer recorded for an Idempotency-Key (ok) and
 // refuses the key with another request; no key means no replay.
-func (a *App) replay(ctx context.Context, tx event.Tx, key, hash string) (adapters.IdempotentResponse, bool, error) {
+func (a *App) replay(ctx context.Context, q event.Querier, key, hash string) (adapters.IdempotentResponse, bool, error) {
 	if key == "" {
 		return adapters.IdempotentResponse{}, false, nil
 	}
-	prev, ok, err := a.idem.Get(ctx, tx, key)
+	prev, ok, err := a.idem.Get(ctx, q, key)
 	if err != nil {
 		return prev, false, err
 	}
@@ -124,20 +129,31 @@ func contractLines(o domain.Order) []contract.Line {
 	return lines
 }
 
+// checkSKUs asks the catalog about each line: a SKU it does not know, or
+// one that stands for the same SCM item as an earlier line, is refused
+// with the line named.
 func (a *App) checkSKUs(ctx context.Context, lines []domain.Line) error {
-	var unknown domain.ValidationError
+	var bad domain.ValidationError
+	lineOf := map[string]int{} // SCM item -> the line that has it
 	for i, l := range lines {
-		ok, err := a.catalog.Known(ctx, l.SKU)
+		item, ok, err := a.catalog.Resolve(ctx, l.SKU)
 		if err != nil {
-			return fmt.Errorf("%w: sku %s: %w", ErrCatalogUnavailable, l.SKU, err)
+			return fmt.Errorf("sku %s: %w", l.SKU, err)
 		}
+		field := fmt.Sprintf("lines[%d].sku", i)
 		if !ok {
-			unknown = append(unknown, domain.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
-				Reason: "unknown SKU " + l.SKU})
+			bad = append(bad, domain.FieldError{Field: field, Reason: "unknown SKU " + l.SKU})
+			continue
 		}
+		if j, dup := lineOf[item]; dup && item != "" {
+			bad = append(bad, domain.FieldError{Field: field, Reason: fmt.Sprintf(
+				"%s is the same item as lines[%d] (%s); put the whole quantity on one line", l.SKU, j, lines[j].SKU)})
+			continue
+		}
+		lineOf[item] = i
 	}
-	if len(unknown) > 0 {
-		return fmt.Errorf("%w: %w", ErrUnknownSKU, unknown)
+	if len(bad) > 0 {
+		return fmt.Errorf("%w: %w", ErrUnknownSKU, bad)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/banchan/banchan/event"
@@ -14,21 +15,47 @@ var OrderMigrations = []string{`CREATE TABLE scmadapter_orders (
 	forwarded  INTEGER NOT NULL,
 	cancelled  INTEGER NOT NULL,
 	stage_rank INTEGER NOT NULL
-)`}
+)`,
+	// The SKU each SCM item of a forwarded order stands for (JSON), so that
+	// outcomes come back under the order's own SKUs.
+	`ALTER TABLE scmadapter_orders ADD COLUMN skus TEXT NOT NULL DEFAULT '{}'`}
 
 // Orders remembers, per order, whether it went to the SCM, whether it was
 // cancelled, and the furthest fulfilment stage told to ordering (so that a
 // repeated or late SCM event is not passed on).
 type Orders struct{}
 
-// Forwarded records that the order was sent to the SCM.
-func (Orders) Forwarded(ctx context.Context, q event.Querier, orderID string) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO scmadapter_orders (order_id, forwarded, cancelled, stage_rank)
-		VALUES (?, 1, 0, 0) ON CONFLICT (order_id) DO UPDATE SET forwarded = 1`, orderID)
+// Forwarded records that the order was sent to the SCM, with the SKU each
+// of its items stands for.
+func (Orders) Forwarded(ctx context.Context, q event.Querier, orderID string, skus map[string]string) error {
+	b, err := json.Marshal(skus)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO scmadapter_orders (order_id, forwarded, cancelled, stage_rank, skus)
+		VALUES (?, 1, 0, 0, ?) ON CONFLICT (order_id) DO UPDATE SET forwarded = 1, skus = excluded.skus`, orderID, string(b))
 	if err != nil {
 		return fmt.Errorf("adapter order %s: %w", orderID, err)
 	}
 	return nil
+}
+
+// SKUs returns the SKU each SCM item of a forwarded order stands for
+// (empty for an order not forwarded, or forwarded before this was kept).
+func (Orders) SKUs(ctx context.Context, q event.Querier, orderID string) (map[string]string, error) {
+	var raw string
+	err := q.QueryRowContext(ctx, `SELECT skus FROM scmadapter_orders WHERE order_id = ?`, orderID).Scan(&raw)
+	if isNoRows(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("adapter order %s: %w", orderID, err)
+	}
+	skus := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &skus); err != nil {
+		return nil, fmt.Errorf("adapter order %s: skus: %w", orderID, err)
+	}
+	return skus, nil
 }
 
 // Cancel records the cancellation and reports whether the order had been

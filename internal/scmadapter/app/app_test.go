@@ -167,3 +167,53 @@ func TestCancellationReachesTheSCMOnlyForOrdersItHas(t *testing.T) {
 		t.Errorf("cancel without an id: %v", err)
 	}
 }
+
+// TestOutcomesComeBackUnderTheOrdersOwnSKUs: two SKUs that map to one
+// item go to the SCM as one line of the whole quantity, and the SCM's
+// answers come back under the SKU this order used, not another SKU mapped
+// to the same item.
+func TestOutcomesComeBackUnderTheOrdersOwnSKUs(t *testing.T) {
+	s, a := setup(t, "KIMCHI-500G")
+	ctx := context.Background()
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		return a.Mappings().Put(ctx, tx, adapters.Mapping{SKU: "KIMCHI-XL", ItemCode: "KIMCHI-500G", Physical: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// o-1 orders the item by its own code; o-2 by both SKUs (a mapping
+	// changed after ordering took it).
+	for _, o := range []ordering.OrderPlaced{placed("o-1", "KIMCHI-500G"), placed("o-2", "KIMCHI-XL", "KIMCHI-500G")} {
+		if err := handle(t, s, a.OrderPlaced, ordering.TypeOrderPlaced, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmds := logged(t, s, scm.TypeAllocateFulfilmentOrder)
+	if len(cmds) != 2 {
+		t.Fatalf("%d commands, want 2", len(cmds))
+	}
+	var c2 scm.AllocateFulfilmentOrder
+	if err := cmds[1].Decode(&c2); err != nil {
+		t.Fatal(err)
+	}
+	if len(c2.Items) != 1 || c2.Items[0] != (scm.Item{ItemCode: "KIMCHI-500G", Quantity: 2}) {
+		t.Errorf("o-2 items %+v, want one line of KIMCHI-500G ×2", c2.Items)
+	}
+	for _, c := range []struct{ order, sku string }{{"o-1", "KIMCHI-500G"}, {"o-2", "KIMCHI-XL"}} {
+		err := handle(t, s, a.FulfilmentAllocated, scm.TypeFulfilmentAllocated, scm.FulfilmentAllocated{FulfilmentOrderID: c.order,
+			Revision: 1, Allocations: []scm.Allocation{{ItemCode: "KIMCHI-500G", Quantity: 1, BatchRef: "b-1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, env := range logged(t, s, out.TypeOrderAllocated) {
+		var got out.OrderAllocated
+		if err := env.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"KIMCHI-500G", "KIMCHI-XL"}[i]
+		if len(got.Lines) != 1 || got.Lines[0].SKU != want {
+			t.Errorf("%s allocated as %+v, want its line under %s", got.OrderID, got.Lines, want)
+		}
+	}
+}

@@ -59,11 +59,15 @@ func (a *App) resolve(ctx context.Context, q event.Querier, sku string) (m adapt
 	return m, explicit, known, nil
 }
 
-// Orderable reports whether an order line of the SKU can be fulfilled (or
-// needs no fulfilment): ordering asks before it accepts an order.
-func (a *App) Orderable(ctx context.Context, q event.Querier, sku string) (bool, error) {
-	_, _, known, err := a.resolve(ctx, q, sku)
-	return known, err
+// Orderable reports whether an order line of the SKU can be fulfilled,
+// and by which SCM item ("" when it needs no fulfilment): ordering asks
+// before it accepts an order.
+func (a *App) Orderable(ctx context.Context, q event.Querier, sku string) (item string, known bool, err error) {
+	m, _, known, err := a.resolve(ctx, q, sku)
+	if !m.Physical {
+		return "", known, err
+	}
+	return m.ItemCode, known, err
 }
 
 // mapping returns how a SKU appears in the SCM (see resolve). A physical
@@ -87,7 +91,12 @@ func (a *App) mapping(ctx context.Context, q event.Querier, sku string) (adapter
 // a non-physical item the SCM never sees.
 func IsGiftCard(sku string) bool { return strings.HasPrefix(strings.ToUpper(sku), "GIFT") }
 
-func (a *App) skuOf(ctx context.Context, q event.Querier, itemCode string) (string, error) {
+// skuOf is the SKU an item of the order stands for: the order's own when
+// it was forwarded with it, else the mapping table's (or the item code).
+func (a *App) skuOf(ctx context.Context, q event.Querier, skus map[string]string, itemCode string) (string, error) {
+	if sku, ok := skus[itemCode]; ok {
+		return sku, nil
+	}
 	sku, ok, err := a.maps.ReverseLookup(ctx, q, itemCode)
 	if err != nil || ok {
 		return sku, err
@@ -106,14 +115,24 @@ func (a *App) OrderPlaced(ctx context.Context, tx event.Tx, env event.Envelope, 
 	}
 	cmd := contract.AllocateFulfilmentOrder{FulfilmentOrderID: o.ID, CartID: o.CartID,
 		ShipTo: shipTo(o.DeliveryAddress), DeliverySlot: o.DeliverySlot}
+	skus := map[string]string{} // item -> the order's SKU for it
+	index := map[string]int{}   // item -> its place in cmd.Items
 	for _, l := range o.Lines {
 		m, err := a.mapping(ctx, tx, l.SKU)
 		if err != nil {
 			return err
 		}
-		if m.Physical {
-			cmd.Items = append(cmd.Items, contract.Item{ItemCode: m.ItemCode, Quantity: l.Qty})
+		if !m.Physical {
+			continue
 		}
+		if i, ok := index[m.ItemCode]; ok {
+			// Two SKUs of one item (ordering refuses that, but a mapping
+			// may change after): one line of the whole quantity.
+			cmd.Items[i].Quantity += l.Qty
+			continue
+		}
+		index[m.ItemCode], skus[m.ItemCode] = len(cmd.Items), l.SKU
+		cmd.Items = append(cmd.Items, contract.Item{ItemCode: m.ItemCode, Quantity: l.Qty})
 	}
 	if len(cmd.Items) == 0 {
 		a.log.Info("order filtered: nothing for the SCM", "order", o.ID)
@@ -124,7 +143,7 @@ func (a *App) OrderPlaced(ctx context.Context, tx event.Tx, env event.Envelope, 
 		return err
 	}
 	next.Stream = "scmadapter/order-" + o.ID
-	if err := a.orders.Forwarded(ctx, tx, o.ID); err != nil {
+	if err := a.orders.Forwarded(ctx, tx, o.ID, skus); err != nil {
 		return err
 	}
 	return tx.Append(ctx, next.CausedBy(env))
@@ -140,7 +159,11 @@ func shipTo(ad ordering.Address) contract.ShipTo {
 
 // FulfilmentAllocated tells ordering that the order is allocated.
 func (a *App) FulfilmentAllocated(ctx context.Context, tx event.Tx, env event.Envelope, f contract.FulfilmentAllocated) error {
-	lines, err := a.lines(ctx, tx, f.Allocations)
+	skus, err := a.orders.SKUs(ctx, tx, f.FulfilmentOrderID)
+	if err != nil {
+		return err
+	}
+	lines, err := a.lines(ctx, tx, skus, f.Allocations)
 	if err != nil {
 		return err
 	}
@@ -150,13 +173,17 @@ func (a *App) FulfilmentAllocated(ctx context.Context, tx event.Tx, env event.En
 
 // FulfilmentBackordered tells ordering that the order waits for stock.
 func (a *App) FulfilmentBackordered(ctx context.Context, tx event.Tx, env event.Envelope, f contract.FulfilmentBackordered) error {
-	lines, err := a.lines(ctx, tx, f.Allocations)
+	skus, err := a.orders.SKUs(ctx, tx, f.FulfilmentOrderID)
+	if err != nil {
+		return err
+	}
+	lines, err := a.lines(ctx, tx, skus, f.Allocations)
 	if err != nil {
 		return err
 	}
 	missing := make([]out.MissingLine, len(f.Missing))
 	for i, m := range f.Missing {
-		sku, err := a.skuOf(ctx, tx, m.ItemCode)
+		sku, err := a.skuOf(ctx, tx, skus, m.ItemCode)
 		if err != nil {
 			return err
 		}
@@ -166,10 +193,10 @@ func (a *App) FulfilmentBackordered(ctx context.Context, tx event.Tx, env event.
 		out.OrderBackordered{OrderID: f.FulfilmentOrderID, Revision: f.Revision, Lines: lines, Missing: missing})
 }
 
-func (a *App) lines(ctx context.Context, q event.Querier, als []contract.Allocation) ([]out.LineAllocation, error) {
+func (a *App) lines(ctx context.Context, q event.Querier, skus map[string]string, als []contract.Allocation) ([]out.LineAllocation, error) {
 	lines := make([]out.LineAllocation, len(als))
 	for i, al := range als {
-		sku, err := a.skuOf(ctx, q, al.ItemCode)
+		sku, err := a.skuOf(ctx, q, skus, al.ItemCode)
 		if err != nil {
 			return nil, err
 		}
