@@ -209,3 +209,20 @@ func mustGet(t *testing.T, e *testenv.Env, path string) string {
 	}
 	return string(body)
 }
+
+// TestTopCustomersCountWhatWasNotCancelled: the ranking is by amount net
+// of cancellations, so a large order taken back does not put its customer
+// first.
+func TestTopCustomersCountWhatWasNotCancelled(t *testing.T) {
+	t.Parallel()
+	e := testenv.Start(t)
+	e.AddBatch("b-1", "KIMCHI-500G", 100)
+	big := e.PlaceOrder("c-big", "KIMCHI-500G", 50)
+	e.PlaceOrder("c-small", "KIMCHI-500G", 1)
+	e.JSON("POST", "/v1/orders/"+big+"/cancel", `{"reason":"changed my mind"}`, http.StatusOK, nil)
+	e.Eventually(10*time.Second, "c-small ranked first once the cancellation is counted", func() bool {
+		var top struct{ Items []struct{ CustomerID string } }
+		e.JSON("GET", "/v1/sales/customers?limit=2", "", http.StatusOK, &top)
+		return len(top.Items) == 2 && top.Items[0].CustomerID == "c-small"
+	})
+}

@@ -122,10 +122,11 @@ func FindCustomer(ctx context.Context, db event.Querier, id string) (Customer, e
 	return out[0], nil
 }
 
-// TopCustomers reads the live generation's customers by amount, largest first.
+// TopCustomers reads the live generation's customers by amount net of
+// cancellations, largest first.
 func TopCustomers(ctx context.Context, db event.Querier, limit int) ([]Customer, error) {
 	rows, err := db.QueryContext(ctx, `SELECT `+customerColumns+` FROM sales_customers
-		WHERE generation = `+projection.LiveGeneration+` ORDER BY amount DESC, customer_id LIMIT ?`, CustomersName, limit)
+		WHERE generation = `+projection.LiveGeneration+` ORDER BY amount - cancelled_amount DESC, amount DESC, customer_id LIMIT ?`, CustomersName, limit)
 	if err != nil {
 		return nil, fmt.Errorf("customers: read top: %w", err)
 	}
