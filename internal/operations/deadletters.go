@@ -106,6 +106,10 @@ func (d DeadLetters) show(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d DeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
+	if err := web.NoBody(w, r); err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	dl, err := d.Store.DeadLetter(r.Context(), r.PathValue("id"))
 	if err != nil {
 		d.fail(w, r, err)

@@ -46,6 +46,10 @@ func (p Projections) show(w http.ResponseWriter, r *http.Request) {
 // rebuild answers 202 with the new generation, or 200 with the rebuild
 // already under way (asking twice starts one rebuild).
 func (p Projections) rebuild(w http.ResponseWriter, r *http.Request) {
+	if err := web.NoBody(w, r); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	name := r.PathValue("name")
 	g, started, err := p.Runner.Rebuild(r.Context(), name)
 	if err != nil {

@@ -27,6 +27,39 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return DecodeBytes(body, v)
 }
 
+// NoBody checks that a request to a path that takes no body has none: an
+// empty body, or an empty JSON object (some clients always send one), is
+// fine; anything else is refused as an unknown field would be, so that a
+// client that means something by it learns that it is ignored.
+func NoBody(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
+		}
+		return NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := checkContentType(r); err != nil {
+		return err
+	}
+	var none struct{}
+	if err := DecodeBytes(body, &none); err != nil {
+		var p *Problem
+		if errors.As(err, &p) && len(p.Errors) > 0 {
+			p.Detail += " (this request takes no body)"
+		}
+		return err
+	}
+	return nil
+}
+
 // ReadBody checks that the request's body is JSON (415) of at most MaxBody
 // bytes (413) and returns it, for a handler that reads it more than once.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

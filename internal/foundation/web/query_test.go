@@ -33,3 +33,33 @@ func TestParamsNamesAnUnknownParameter(t *testing.T) {
 		}
 	}
 }
+
+func TestNoBodyRefusesABodyThatMeansSomething(t *testing.T) {
+	for _, c := range []struct {
+		body, ctype string
+		status      int // 0: accepted
+	}{
+		{"", "", 0},
+		{"  \n", "text/plain", 0},
+		{"{}", "application/json", 0},
+		{` { } `, "application/json", 0},
+		{`{"x":1}`, "application/json", 400},
+		{`{"x":1}`, "", 415},
+		{`[1]`, "application/json", 422},
+		{`{`, "application/json", 400},
+	} {
+		r := httptest.NewRequest("POST", "/v1/x/done", strings.NewReader(c.body))
+		if c.ctype != "" {
+			r.Header.Set("Content-Type", c.ctype)
+		}
+		err := NoBody(httptest.NewRecorder(), r)
+		var p *Problem
+		switch {
+		case c.status == 0 && err != nil:
+			t.Errorf("%q: %v, want it accepted", c.body, err)
+		case c.status == 0:
+		case !errors.As(err, &p) || p.Status != c.status:
+			t.Errorf("%q %q: %v, want %d", c.body, c.ctype, err, c.status)
+		}
+	}
+}

@@ -78,6 +78,10 @@ func (h HTTP) ship(w http.ResponseWriter, r *http.Request) {
 
 // deliver: 200 with the delivery; 404 unknown; 409 when not SHIPPED.
 func (h HTTP) deliver(w http.ResponseWriter, r *http.Request) {
+	if err := web.NoBody(w, r); err != nil {
+		h.answer(w, r, domain.Delivery{}, err)
+		return
+	}
 	d, err := h.App.Deliver(r.Context(), r.PathValue("id"))
 	h.answer(w, r, d, err)
 }

@@ -65,6 +65,10 @@ func (h HTTP) getTask(w http.ResponseWriter, r *http.Request) {
 // and 409 when its status does not allow the step.
 func (h HTTP) step(do func(ctx context.Context, id string) (domain.Task, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := web.NoBody(w, r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		t, err := do(r.Context(), r.PathValue("id"))
 		if err != nil {
 			h.fail(w, r, err)

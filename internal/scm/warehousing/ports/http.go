@@ -101,6 +101,10 @@ func (h HTTP) get(w http.ResponseWriter, r *http.Request) {
 // one and 409 when its status does not allow the step.
 func (h HTTP) step(do func(context.Context, string) (domain.Shipment, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := web.NoBody(w, r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		s, err := do(r.Context(), r.PathValue("id"))
 		if err != nil {
 			h.fail(w, r, err)
