@@ -158,6 +158,26 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %d naming %q", c.method, c.path, c.body, code, body, c.want, c.detail)
 		}
 	}
+	// The native API's refused values are validation problems naming the
+	// field, as the decoder's are.
+	for _, c := range []struct{ method, path, body, field string }{
+		{"POST", "/v1/allocations", `{"orderId":"o-1","sku":"TOFU","qty":0}`, "qty"},
+		{"POST", "/v1/allocations", `{"orderId":"  ","sku":"TOFU","qty":1}`, "orderId"},
+		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":0}`, "qty"},
+		{"POST", "/v1/batches", `{"ref":"b-2","sku":"TOFU","qty":1,"eta":"soon"}`, "eta"},
+		{"PATCH", "/v1/batches/b-1", `{"qty":-1}`, "qty"},
+	} {
+		code, body := h.do(c.method, c.path, c.body)
+		var p struct {
+			Type, Detail string
+			Errors       []struct{ Field, Reason string }
+		}
+		_ = json.Unmarshal([]byte(body), &p)
+		if code != 422 || p.Type != "/problems/validation" || len(p.Errors) != 1 || p.Errors[0].Field != c.field ||
+			strings.HasPrefix(p.Detail, "invalid") {
+			t.Errorf("%s %s %s: %d %s, want a validation problem naming %s", c.method, c.path, c.body, code, body, c.field)
+		}
+	}
 	var after struct{ Version int64 }
 	h.call("GET", "/v1/products/TOFU", "", 200, &after)
 	if after.Version != before.Version {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -282,7 +283,7 @@ func (h HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 func mapError(err error) *web.Problem {
 	switch {
 	case errors.Is(err, domain.ErrInvalid):
-		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
+		return invalidProblem(err)
 	case errors.Is(err, app.ErrUnknownSKU):
 		return web.NewProblem(http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, domain.ErrDuplicateBatch):
@@ -293,6 +294,33 @@ func mapError(err error) *web.Problem {
 		return web.NewProblem(http.StatusNotFound, err.Error())
 	}
 	return nil
+}
+
+// invalidFields are the fields inventory's checks name at the start of
+// their message ("qty 0: must be ...", "order id: required"), with the
+// request member each stands for.
+var invalidFields = []struct{ prefix, field string }{
+	{"order id", "orderId"}, {"cart id", "cartId"}, {"qty", "qty"}, {"sku", "sku"}, {"ref", "ref"}, {"eta", "eta"},
+}
+
+// invalidProblem is the validation problem of a refused value: the check's
+// own words as the detail, and the field named in errors[] when the words
+// start with one, as the decoder's problems do.
+func invalidProblem(err error) *web.Problem {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, domain.ErrInvalid.Error()+": "); ok {
+		msg = rest
+	}
+	p := web.NewProblem(http.StatusUnprocessableEntity, msg)
+	p.Type = "/problems/validation"
+	head, _, _ := strings.Cut(msg, ":")
+	for _, f := range invalidFields {
+		if head == f.prefix || strings.HasPrefix(head, f.prefix+" ") {
+			p.Errors = []web.FieldError{{Field: f.field, Reason: msg}}
+			break
+		}
+	}
+	return p
 }
 
 // Bind registers the inventory command handlers, each inbox-backed.
