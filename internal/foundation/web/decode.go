@@ -96,6 +96,9 @@ func DecodeBytes(body []byte, v any) error {
 	if dec.More() {
 		return NewProblem(http.StatusBadRequest, "body has data after the JSON object")
 	}
+	if err := checkDuplicates(body); err != nil {
+		return err
+	}
 	if t := reflect.TypeOf(v); t != nil {
 		return checkKeys(body, t)
 	}

@@ -49,6 +49,12 @@ func TestDecodeBytesIsStrict(t *testing.T) {
 		{"a number for a string", `{"customerId":7}`, 422, `customerId: want a string, got JSON number`},
 		{"unknown field in a list", `{"lines":[{"sku":"A","colour":"red"}]}`, 400, `unknown field "lines[0].colour"`},
 		{"trailing data", `{} {}`, 400, "after the JSON object"},
+		{"duplicate member", `{"customerId":"a","customerId":"b"}`, 400, `duplicate field "customerId"`},
+		{"duplicate in a line", `{"lines":[{"sku":"A","qty":1},{"sku":"B","qty":1,"qty":1000}]}`, 400, `duplicate field "lines[1].qty"`},
+		{"escaped duplicate", `{"customerId":"a","customer\u0049d":"b"}`, 400, `duplicate field "customerId"`},
+		{"one name in several objects", `{"lines":[{"sku":"A","qty":1},{"sku":"B","qty":2}],"byName":{"sku":{"sku":"C"}}}`, 0, ""},
+		{"many keys, none twice", `{"byName":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{},"o":{},"p":{},"q":{},"r":{}}}`, 0, ""},
+		{"many keys, one twice", `{"byName":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{},"o":{},"p":{},"q":{},"a":{}}}`, 400, `duplicate field "byName.a"`},
 		{"empty body", ` `, 400, "body is empty"},
 	}
 	for _, c := range cases {
