@@ -85,6 +85,14 @@ func DecodeBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			// The decoder names the field without list indexes (and with
+			// the Go names of embedded structs): name it by its place.
+			if path, ok := pathAt(body, typ.Offset); ok {
+				typ.Field = path
+			}
+		}
 		if t := reflect.TypeOf(v); t != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
 			// The decoder names the field without its path: find it.
 			if p := checkFieldNames(body, t, ""); p != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -119,3 +120,50 @@ func duplicateIn(dec *json.Decoder, path string) (string, error) {
 	}
 	return "", nil
 }
+
+// pathAt is the path of the value that ends at offset in valid JSON (after
+// its first token: a scalar, or the { or [ that opens it), as
+// json.UnmarshalTypeError.Offset gives it: "lines[1].qty", where the error
+// itself says "lines.qty".
+func pathAt(data []byte, offset int64) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var found string
+	var ok bool
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if dec.InputOffset() >= offset {
+			found, ok = path, true
+			return errFound
+		}
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := kt.(string)
+				if err := walk(join(path, key)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+		}
+		return err
+	}
+	_ = walk("")
+	return found, ok && found != ""
+}
+
+var errFound = errors.New("found")
