@@ -307,16 +307,18 @@ var invalidFields = []struct{ prefix, field string }{
 // own words as the detail, and the field named in errors[] when the words
 // start with one, as the decoder's problems do.
 func invalidProblem(err error) *web.Problem {
-	msg := err.Error()
-	if _, rest, ok := strings.Cut(msg, domain.ErrInvalid.Error()+": "); ok {
-		msg = rest
+	prefix := domain.ErrInvalid.Error() + ": "
+	msg := strings.Replace(err.Error(), prefix, "", 1) // context before it kept
+	check := err.Error()
+	if _, rest, ok := strings.Cut(check, prefix); ok {
+		check = rest
 	}
 	p := web.NewProblem(http.StatusUnprocessableEntity, msg)
 	p.Type = "/problems/validation"
-	head, _, _ := strings.Cut(msg, ":")
+	head, _, _ := strings.Cut(check, ":")
 	for _, f := range invalidFields {
 		if head == f.prefix || strings.HasPrefix(head, f.prefix+" ") {
-			p.Errors = []web.FieldError{{Field: f.field, Reason: msg}}
+			p.Errors = []web.FieldError{{Field: f.field, Reason: check}}
 			break
 		}
 	}
