@@ -144,6 +144,10 @@ type subscriptionView struct {
 }
 
 func (d DeadLetters) subscriptions(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r); err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	out := []subscriptionView{}
 	for name, c := range d.Consumers {
 		out = append(out, subscriptionView{Name: name, Types: c.Types(), Running: c.Running(), Stats: c.Stats()})

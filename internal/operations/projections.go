@@ -26,6 +26,10 @@ func (p Projections) Register(mux *http.ServeMux) {
 }
 
 func (p Projections) list(w http.ResponseWriter, r *http.Request) {
+	if err := web.Params(r); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	items, err := p.Runner.StatusAll(r.Context())
 	if err != nil {
 		p.fail(w, r, err)

@@ -125,7 +125,7 @@ func TestOrderingTakesWhatTheAdapterCanPassOn(t *testing.T) {
 		t.Errorf("plain KIMCHI-500G order lines %+v, want it allocated from b-1", plain.Lines)
 	}
 	for _, c := range []struct{ body, field, mention string }{
-		{lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), "lines[1].sku", "unknown SKU KIMCHI-OLD"},
+		{lines(line("KIMCHI-500G", 1), line("KIMCHI-OLD", 1)), "lines[1].sku", "unknown SKU KIMCHI-OLD: it maps to SCM item KIMCHI-1990, which the SCM does not know"},
 		{lines(line("KIMCHI-500G", 1), line("KIMCHI-XL", 1)), "lines[1].sku", "KIMCHI-XL is the same item as lines[0] (KIMCHI-500G)"},
 	} {
 		code, body := e.Do("POST", "/v1/orders", c.body, map[string]string{"Content-Type": "application/json"})

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -29,8 +30,8 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // NoBody checks that a request to a path that takes no body has none: an
 // empty body, or an empty JSON object (some clients always send one), is
-// fine; anything else is refused as an unknown field would be, so that a
-// client that means something by it learns that it is ignored.
+// fine; anything else is a 400, so that a client that means something by
+// it learns that it is ignored.
 func NoBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil
@@ -49,15 +50,23 @@ func NoBody(w http.ResponseWriter, r *http.Request) error {
 	if err := checkContentType(r); err != nil {
 		return err
 	}
-	var none struct{}
-	if err := DecodeBytes(body, &none); err != nil {
-		var p *Problem
-		if errors.As(err, &p) && len(p.Errors) > 0 {
-			p.Detail += " (this request takes no body)"
+	var obj map[string]json.RawMessage
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) && json.Unmarshal(body, &obj) == nil {
+		if len(obj) == 0 {
+			return nil
 		}
-		return err
+		names := make([]string, 0, len(obj))
+		for name := range obj {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		p := NewProblem(http.StatusBadRequest, fmt.Sprintf("unknown field %q: this request takes no body (send none, or {})", names[0]))
+		for _, name := range names {
+			p.Errors = append(p.Errors, FieldError{Field: name, Reason: "unknown field"})
+		}
+		return p
 	}
-	return nil
+	return NewProblem(http.StatusBadRequest, "this request takes no body (send none, or {})")
 }
 
 // ReadBody checks that the request's body is JSON (415) of at most MaxBody

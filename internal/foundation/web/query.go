@@ -9,14 +9,27 @@ import (
 )
 
 // Params checks that the request's query names only the given parameters,
-// so that a misspelt filter (?correlationid= for ?correlationId=) is a 400
-// naming it rather than a silently unfiltered answer.
+// each once, so that a misspelt filter (?correlationid= for
+// ?correlationId=) or a second value (?sku=A&sku=B) is a 400 naming it
+// rather than an answer that silently ignores it.
 func Params(r *http.Request, allowed ...string) error {
-	var unknown []string
-	for name := range r.URL.Query() {
-		if !slices.Contains(allowed, name) {
+	var unknown, repeated []string
+	for name, values := range r.URL.Query() {
+		switch {
+		case !slices.Contains(allowed, name):
 			unknown = append(unknown, name)
+		case len(values) > 1:
+			repeated = append(repeated, name)
 		}
+	}
+	if len(unknown) == 0 && len(repeated) > 0 {
+		sort.Strings(repeated)
+		p := NewProblem(http.StatusBadRequest, fmt.Sprintf("query parameter %q given %d times; give it once",
+			repeated[0], len(r.URL.Query()[repeated[0]])))
+		for _, name := range repeated {
+			p.Errors = append(p.Errors, FieldError{Field: name, Reason: "given more than once"})
+		}
+		return p
 	}
 	if len(unknown) == 0 {
 		return nil

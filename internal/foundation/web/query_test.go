@@ -15,7 +15,7 @@ func TestParamsNamesAnUnknownParameter(t *testing.T) {
 	}{
 		{"", nil, ""},
 		{"type=A&after=3", []string{"type", "after", "limit"}, ""},
-		{"type=A&type=B", []string{"type"}, ""},
+		{"type=A&type=B", []string{"type"}, `query parameter "type" given 2 times`},
 		{"correlationid=x", []string{"correlationId", "type"}, `unknown query parameter "correlationid" (names are case-sensitive: did you mean "correlationId"?)`},
 		{"colour=red", []string{"sku"}, `unknown query parameter "colour"; this path takes sku`},
 		{"x=1", nil, "this path takes none"},
@@ -45,7 +45,10 @@ func TestNoBodyRefusesABodyThatMeansSomething(t *testing.T) {
 		{` { } `, "application/json", 0},
 		{`{"x":1}`, "application/json", 400},
 		{`{"x":1}`, "", 415},
-		{`[1]`, "application/json", 422},
+		{`[1]`, "application/json", 400},
+		{`[]`, "application/json", 400},
+		{`null`, "application/json", 400},
+		{`"x"`, "application/json", 400},
 		{`{`, "application/json", 400},
 	} {
 		r := httptest.NewRequest("POST", "/v1/x/done", strings.NewReader(c.body))

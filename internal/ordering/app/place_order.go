@@ -142,7 +142,11 @@ func (a *App) checkSKUs(ctx context.Context, lines []domain.Line) error {
 		}
 		field := fmt.Sprintf("lines[%d].sku", i)
 		if !ok {
-			bad = append(bad, domain.FieldError{Field: field, Reason: "unknown SKU " + l.SKU})
+			reason := "unknown SKU " + l.SKU
+			if item != "" && item != l.SKU {
+				reason = fmt.Sprintf("unknown SKU %s: it maps to SCM item %s, which the SCM does not know", l.SKU, item)
+			}
+			bad = append(bad, domain.FieldError{Field: field, Reason: reason})
 			continue
 		}
 		if j, dup := lineOf[item]; dup && item != "" {

@@ -57,8 +57,9 @@ func (h HTTP) placeOrder(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(placed.Body)
 }
 
-// decodePlace reads an order request. A line's unitPrice may be 0 (a free
-// item) but not left out: a forgotten price must not become a free order.
+// decodePlace reads an order request. A line's qty and unitPrice must be
+// given; the price may be 0 (a free item), but a forgotten price must not
+// become a free order.
 func decodePlace(w http.ResponseWriter, r *http.Request) (domain.PlaceRequest, error) {
 	var req domain.PlaceRequest
 	body, err := web.ReadBody(w, r)
@@ -68,17 +69,22 @@ func decodePlace(w http.ResponseWriter, r *http.Request) (domain.PlaceRequest, e
 	if err := web.DecodeBytes(body, &req); err != nil {
 		return req, err
 	}
-	var priced struct {
+	var given struct {
 		Lines []struct {
+			Qty       *json.RawMessage `json:"qty"`
 			UnitPrice *json.RawMessage `json:"unitPrice"`
 		} `json:"lines"`
 	}
-	if err := json.Unmarshal(body, &priced); err != nil {
+	if err := json.Unmarshal(body, &given); err != nil {
 		return req, err // decoded above, so not expected
 	}
+	absent := func(v *json.RawMessage) bool { return v == nil || string(*v) == "null" }
 	var missing web.Fields
-	for i, l := range priced.Lines {
-		if l.UnitPrice == nil || string(*l.UnitPrice) == "null" {
+	for i, l := range given.Lines {
+		if absent(l.Qty) {
+			missing.Add(fmt.Sprintf("lines[%d].qty", i), "required")
+		}
+		if absent(l.UnitPrice) {
 			missing.Add(fmt.Sprintf("lines[%d].unitPrice", i), "required (0 for a free item)")
 		}
 	}
