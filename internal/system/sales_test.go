@@ -220,9 +220,16 @@ func TestTopCustomersCountWhatWasNotCancelled(t *testing.T) {
 	big := e.PlaceOrder("c-big", "KIMCHI-500G", 50)
 	e.PlaceOrder("c-small", "KIMCHI-500G", 1)
 	e.JSON("POST", "/v1/orders/"+big+"/cancel", `{"reason":"changed my mind"}`, http.StatusOK, nil)
+	type customer struct {
+		CustomerID string
+		NetAmount  int64
+	}
+	var top struct{ Items []customer }
 	e.Eventually(10*time.Second, "c-small ranked first once the cancellation is counted", func() bool {
-		var top struct{ Items []struct{ CustomerID string } }
 		e.JSON("GET", "/v1/sales/customers?limit=2", "", http.StatusOK, &top)
 		return len(top.Items) == 2 && top.Items[0].CustomerID == "c-small"
 	})
+	if big := top.Items[1]; big.NetAmount != 0 || top.Items[0].NetAmount != 5900 {
+		t.Errorf("net amounts %+v, want c-small 5900 and c-big 0", top.Items)
+	}
 }

@@ -21,14 +21,16 @@ const stampFormat = "2006-01-02T15:04:05.000000000Z"
 
 // Customer is one customer's ordering so far.
 type Customer struct {
-	CustomerID      string    `json:"customerId"`
-	Orders          int64     `json:"orders"`
-	Cancelled       int64     `json:"cancelled"`
-	Units           int64     `json:"units"`
-	Amount          int64     `json:"amount"`
-	CancelledAmount int64     `json:"cancelledAmount"`
-	FirstOrderAt    time.Time `json:"firstOrderAt,omitzero"`
-	LastOrderAt     time.Time `json:"lastOrderAt,omitzero"`
+	CustomerID      string `json:"customerId"`
+	Orders          int64  `json:"orders"`
+	Cancelled       int64  `json:"cancelled"`
+	Units           int64  `json:"units"`
+	Amount          int64  `json:"amount"` // of every order placed
+	CancelledAmount int64  `json:"cancelledAmount"`
+	// NetAmount is Amount less CancelledAmount: what the ranking sorts by.
+	NetAmount    int64     `json:"netAmount"`
+	FirstOrderAt time.Time `json:"firstOrderAt,omitzero"`
+	LastOrderAt  time.Time `json:"lastOrderAt,omitzero"`
 }
 
 // Customers counts each customer's placed and cancelled orders.
@@ -144,6 +146,7 @@ func scanCustomers(rows *sql.Rows) ([]Customer, error) {
 			return nil, fmt.Errorf("customers: scan: %w", err)
 		}
 		c.FirstOrderAt, c.LastOrderAt = parseStamp(first), parseStamp(last)
+		c.NetAmount = c.Amount - c.CancelledAmount
 		out = append(out, c)
 	}
 	return out, rows.Err()
