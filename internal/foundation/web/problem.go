@@ -122,6 +122,14 @@ func Routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
+			if r.Method == http.MethodDelete {
+				// No DELETE here takes a body: one that says something is
+				// refused rather than ignored.
+				if err := NoBody(w, r); err != nil {
+					WriteError(w, r, slog.Default(), err)
+					return
+				}
+			}
 			mux.ServeHTTP(w, r) // sets the path values
 			return
 		}

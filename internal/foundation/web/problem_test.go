@@ -54,3 +54,30 @@ func TestRoutedAnswersUnroutedRequestsWithProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteTakesNoBody: a DELETE with a body that says something is a
+// 400 and does not reach its handler; one without, or with {}, does.
+func TestDeleteTakesNoBody(t *testing.T) {
+	mux := http.NewServeMux()
+	reached := 0
+	mux.HandleFunc("DELETE /v1/things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reached++
+		w.WriteHeader(http.StatusNoContent)
+	})
+	h := Routed(mux)
+	for _, c := range []struct {
+		body string
+		want int
+	}{{"", 204}, {"{}", 204}, {`{"force":true}`, 400}} {
+		r := httptest.NewRequest("DELETE", "/v1/things/1", strings.NewReader(c.body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.want {
+			t.Errorf("DELETE with %q: %d %s, want %d", c.body, w.Code, w.Body, c.want)
+		}
+	}
+	if reached != 2 {
+		t.Errorf("the handler ran %d times, want 2", reached)
+	}
+}
