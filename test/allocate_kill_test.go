@@ -172,3 +172,66 @@ func relayCaughtUp(ctx context.Context, c *client) error {
 	}
 	return fmt.Errorf("no banchan_outbox_lag on /metrics")
 }
+
+// TestReservationsExpireOnceAcrossAKill: carts hold stock in a process
+// killed with SIGKILL within the second the holds last; the next process
+// is killed as soon as the first releases show (perhaps in the middle of
+// a pass); after the third start every hold is released exactly once (one
+// ReservationReleased each) and all the stock is free again.
+func TestReservationsExpireOnceAcrossAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9: skipped under -short")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	args := []string{"--data-dir", dir, "--reservation-ttl", "1s"}
+	p := start(t, "res-1", args...)
+	c := newClient(p.url())
+	const carts = 10
+	if err := c.addBatch(ctx, "kr-1", "KILL-RES", carts); err != nil {
+		t.Fatal(err)
+	}
+	for i := range carts {
+		resp, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/v1/carts/kill-cart-%d/items", i),
+			map[string]any{"sku": "KILL-RES", "qty": 1}, nil)
+		if err != nil || resp.status != http.StatusCreated {
+			t.Fatalf("reserve for cart %d: %v %d %s", i, err, resp.status, resp.body)
+		}
+	}
+	p.kill(t) // within the second the holds last: none released yet, or some
+	p = start(t, "res-2", args...)
+	c.point(p.url())
+	// Kill again as soon as the first releases show, to stop a pass
+	// midway if it is one.
+	if err := eventually(ctx, 30*time.Second, func() error {
+		n, err := countEvents(ctx, c, "ReservationReleased")
+		if err != nil || n == 0 {
+			return fmt.Errorf("no release yet (%v)", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.kill(t)
+	p = start(t, "res-3", args...)
+	c.point(p.url())
+	if err := eventually(ctx, 30*time.Second, func() error {
+		b, err := c.batch(ctx, "kr-1")
+		if err != nil {
+			return err
+		}
+		if b.Available != carts {
+			return fmt.Errorf("%d of %d units free", b.Available, carts)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	released, err := countEvents(ctx, c, "ReservationReleased")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if released != carts {
+		t.Errorf("%d ReservationReleased in the log for %d holds, want one each", released, carts)
+	}
+}
