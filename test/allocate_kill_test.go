@@ -187,13 +187,17 @@ func TestReservationsExpireOnceAcrossAKill(t *testing.T) {
 	args := []string{"--data-dir", dir, "--reservation-ttl", "1s"}
 	p := start(t, "res-1", args...)
 	c := newClient(p.url())
-	const carts = 10
-	if err := c.addBatch(ctx, "kr-1", "KILL-RES", carts); err != nil {
-		t.Fatal(err)
+	// A pass releases SKU by SKU, each in its transaction: several SKUs let
+	// a kill fall between them.
+	const carts, skus = 12, 6
+	for k := range skus {
+		if err := c.addBatch(ctx, fmt.Sprintf("kr-%d", k), fmt.Sprintf("KILL-RES-%d", k), carts/skus); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i := range carts {
 		resp, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/v1/carts/kill-cart-%d/items", i),
-			map[string]any{"sku": "KILL-RES", "qty": 1}, nil)
+			map[string]any{"sku": fmt.Sprintf("KILL-RES-%d", i%skus), "qty": 1}, nil)
 		if err != nil || resp.status != http.StatusCreated {
 			t.Fatalf("reserve for cart %d: %v %d %s", i, err, resp.status, resp.body)
 		}
@@ -216,12 +220,14 @@ func TestReservationsExpireOnceAcrossAKill(t *testing.T) {
 	p = start(t, "res-3", args...)
 	c.point(p.url())
 	if err := eventually(ctx, 30*time.Second, func() error {
-		b, err := c.batch(ctx, "kr-1")
-		if err != nil {
-			return err
-		}
-		if b.Available != carts {
-			return fmt.Errorf("%d of %d units free", b.Available, carts)
+		for k := range skus {
+			b, err := c.batch(ctx, fmt.Sprintf("kr-%d", k))
+			if err != nil {
+				return err
+			}
+			if b.Available != carts/skus {
+				return fmt.Errorf("batch kr-%d: %d of %d units free", k, b.Available, carts/skus)
+			}
 		}
 		return nil
 	}); err != nil {

@@ -29,9 +29,9 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // NoBody checks that a request to a path that takes no body has none: an
-// empty body, or an empty JSON object (some clients always send one), is
-// fine; anything else is a 400, so that a client that means something by
-// it learns that it is ignored.
+// empty body, {} or null (some clients always send one), with any content
+// type, is fine; anything else is a 400 (415 if not sent as JSON), so that
+// a client that means something by it learns that it is ignored.
 func NoBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil
@@ -44,17 +44,16 @@ func NoBody(w http.ResponseWriter, r *http.Request) error {
 		}
 		return NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
+	trimmed := bytes.TrimSpace(body)
+	var obj map[string]json.RawMessage
+	isObject := bytes.HasPrefix(trimmed, []byte("{")) && json.Unmarshal(trimmed, &obj) == nil
+	if len(trimmed) == 0 || string(trimmed) == "null" || (isObject && len(obj) == 0) {
+		return nil // nothing said, whatever the content type
 	}
 	if err := checkContentType(r); err != nil {
 		return err
 	}
-	var obj map[string]json.RawMessage
-	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) && json.Unmarshal(body, &obj) == nil {
-		if len(obj) == 0 {
-			return nil
-		}
+	if isObject {
 		names := make([]string, 0, len(obj))
 		for name := range obj {
 			names = append(names, name)

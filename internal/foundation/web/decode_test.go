@@ -56,6 +56,10 @@ func TestDecodeBytesIsStrict(t *testing.T) {
 		{"escaped duplicate", `{"customerId":"a","customer\u0049d":"b"}`, 400, `duplicate field "customerId"`},
 		{"one name in several objects", `{"lines":[{"sku":"A","qty":1},{"sku":"B","qty":2}],"byName":{"sku":{"sku":"C"}}}`, 0, ""},
 		{"many keys, none twice", `{"byName":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{},"o":{},"p":{},"q":{},"r":{}}}`, 0, ""},
+		{"one name in each line", `{"lines":[{"sku":"A","qty":1},{"sku":"B","qty":2},{"sku":"C","qty":3}]}`, 0, ""},
+		{"a key in a string value", `{"customerId":"{\"a\":1,\"a\":2}","lines":[]}`, 0, ""},
+		{"a duplicate after a nested object closes", `{"lines":[{"sku":"A"}],"customerId":"a","customerId":"b"}`, 400, `duplicate field "customerId"`},
+		{"a huge number", `{"byName":{"1":{"qty":1e400}}}`, 422, `byName.1.qty`},
 		{"many keys, one twice", `{"byName":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{},"o":{},"p":{},"q":{},"a":{}}}`, 400, `duplicate field "byName.a"`},
 		{"empty body", ` `, 400, "body is empty"},
 	}
@@ -96,6 +100,20 @@ func BenchmarkDecodeBytes(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
+		if err := DecodeBytes(body, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeOrder: an order body of several lines, whose lines repeat
+// the same keys (which the duplicate check must tell from a repeat in one
+// object without its token walk).
+func BenchmarkDecodeOrder(b *testing.B) {
+	body := []byte(`{"customerId":"c-1","lines":[{"sku":"A","qty":1},{"sku":"B","qty":2},{"sku":"C","qty":3},{"sku":"D","qty":4}],"at":null}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		var v decodeOrder
 		if err := DecodeBytes(body, &v); err != nil {
 			b.Fatal(err)
 		}

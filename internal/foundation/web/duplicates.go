@@ -12,57 +12,57 @@ import (
 // ({"qty":1,"qty":1000}); a strict API refuses the body instead, since the
 // sender and a reader that takes the first would disagree on what it says.
 
-// mayRepeatKey is the cheap test: a body in which no object key is written
-// twice (anywhere) holds no duplicate; one with an escaped key might.
+// mayRepeatKey is the cheap test, one pass over the bytes without
+// allocating for the common body: it keeps the keys of each open object
+// and reports a key written twice in one object; an escaped key (which
+// may spell another), or an object of more than maxScanKeys keys, is
+// left to the exact walk.
 func mayRepeatKey(data []byte) bool {
-	var small [16][]byte
-	keys := small[:0]
-	var seen map[string]bool
+	const maxScanKeys = 32
+	var keyBuf [64][]byte
+	var startBuf [16]int
+	keys := keyBuf[:0]     // the keys of the open objects, outermost first
+	starts := startBuf[:0] // where each open object's keys begin in keys
 	for i := 0; i < len(data); i++ {
-		if data[i] != '"' {
-			continue
-		}
-		start := i + 1
-		escaped := false
-		for i = start; i < len(data) && data[i] != '"'; i++ {
-			if data[i] == '\\' {
-				escaped = true
-				i++
+		switch data[i] {
+		case '{':
+			starts = append(starts, len(keys))
+		case '}':
+			if n := len(starts); n > 0 {
+				keys, starts = keys[:starts[n-1]], starts[:n-1]
 			}
-		}
-		end := i
-		j := end + 1
-		for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
-			j++
-		}
-		if j >= len(data) || data[j] != ':' {
-			continue // a string value, not a key
-		}
-		if escaped {
-			return true
-		}
-		key := data[start:end]
-		if seen != nil {
-			if seen[string(key)] {
+		case '"':
+			start := i + 1
+			escaped := false
+			for i = start; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					escaped = true
+					i++
+				}
+			}
+			end := i
+			j := end + 1
+			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+				j++
+			}
+			if j >= len(data) || data[j] != ':' || len(starts) == 0 {
+				continue // a string value, not a key
+			}
+			if escaped {
 				return true
 			}
-			seen[string(key)] = true
-			continue
-		}
-		for _, k := range keys {
-			if bytes.Equal(k, key) {
+			key := data[start:end]
+			mine := keys[starts[len(starts)-1]:]
+			if len(mine) >= maxScanKeys {
 				return true
 			}
-		}
-		if len(keys) < cap(keys) {
+			for _, k := range mine {
+				if bytes.Equal(k, key) {
+					return true
+				}
+			}
 			keys = append(keys, key)
-			continue
 		}
-		seen = make(map[string]bool, 2*len(keys))
-		for _, k := range keys {
-			seen[string(k)] = true
-		}
-		seen[string(key)] = true
 	}
 	return false
 }
@@ -74,6 +74,7 @@ func checkDuplicates(data []byte) error {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // a number too large for a float64 is still a token
 	path, err := duplicateIn(dec, "")
 	if err != nil || path == "" {
 		return nil // not expected of decoded JSON; the decoder has judged it
@@ -127,6 +128,7 @@ func duplicateIn(dec *json.Decoder, path string) (string, error) {
 // itself says "lines.qty".
 func pathAt(data []byte, offset int64) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
 	var found string
 	var ok bool
 	var walk func(path string) error

@@ -47,7 +47,9 @@ func TestNoBodyRefusesABodyThatMeansSomething(t *testing.T) {
 		{`{"x":1}`, "", 415},
 		{`[1]`, "application/json", 400},
 		{`[]`, "application/json", 400},
-		{`null`, "application/json", 400},
+		{`null`, "application/json", 0},
+		{`{}`, "application/x-www-form-urlencoded", 0},
+		{`{}`, "", 0},
 		{`"x"`, "application/json", 400},
 		{`{`, "application/json", 400},
 	} {
