@@ -19,8 +19,8 @@ import (
 // left to the exact walk.
 func mayRepeatKey(data []byte) bool {
 	const maxScanKeys = 32
-	var keyBuf [64][]byte
-	var startBuf [16]int
+	var keyBuf [24][]byte
+	var startBuf [8]int
 	keys := keyBuf[:0]     // the keys of the open objects, outermost first
 	starts := startBuf[:0] // where each open object's keys begin in keys
 	for i := 0; i < len(data); i++ {
