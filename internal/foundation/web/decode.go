@@ -36,13 +36,9 @@ func NoBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readLimited(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
-		}
-		return NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
+		return err
 	}
 	trimmed := bytes.TrimSpace(body)
 	var obj map[string]json.RawMessage
@@ -74,6 +70,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err := checkContentType(r); err != nil {
 		return nil, err
 	}
+	return readLimited(w, r)
+}
+
+// readLimited reads the body, at most MaxBody bytes (413 beyond).
+func readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -32,26 +32,15 @@ func mayRepeatKey(data []byte) bool {
 				keys, starts = keys[:starts[n-1]], starts[:n-1]
 			}
 		case '"':
-			start := i + 1
-			escaped := false
-			for i = start; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					escaped = true
-					i++
-				}
-			}
-			end := i
-			j := end + 1
-			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
-				j++
-			}
-			if j >= len(data) || data[j] != ':' || len(starts) == 0 {
+			var key []byte
+			var isKey, escaped bool
+			key, i, isKey, escaped = scanString(data, i)
+			if !isKey || len(starts) == 0 {
 				continue // a string value, not a key
 			}
 			if escaped {
 				return true
 			}
-			key := data[start:end]
 			mine := keys[starts[len(starts)-1]:]
 			if len(mine) >= maxScanKeys {
 				return true

@@ -72,24 +72,34 @@ func keysKnown(data []byte, names map[string]bool) bool {
 		if data[i] != '"' {
 			continue
 		}
-		start := i + 1
-		escaped := false
-		for i = start; i < len(data) && data[i] != '"'; i++ {
-			if data[i] == '\\' {
-				escaped = true
-				i++
-			}
-		}
-		end := i
-		j := end + 1
-		for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
-			j++
-		}
-		if j < len(data) && data[j] == ':' && (escaped || !names[string(data[start:end])]) {
+		var key []byte
+		var isKey, escaped bool
+		key, i, isKey, escaped = scanString(data, i)
+		if isKey && (escaped || !names[string(key)]) {
 			return false
 		}
 	}
 	return true
+}
+
+// scanString reads the string whose opening quote is at data[at]: its
+// raw text, the index of its closing quote, whether it is an object key
+// (a colon follows) and whether it holds escapes.
+func scanString(data []byte, at int) (text []byte, end int, isKey, escaped bool) {
+	start := at + 1
+	i := start
+	for ; i < len(data) && data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			escaped = true
+			i++
+		}
+	}
+	end = min(i, len(data))
+	j := end + 1
+	for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+		j++
+	}
+	return data[start:end], i, j < len(data) && data[j] == ':', escaped
 }
 
 func fieldsOf(t reflect.Type) jsonFields {

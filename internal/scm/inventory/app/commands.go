@@ -180,12 +180,9 @@ func (a *App) Reserve(ctx context.Context, cartID, sku string, qty int) (domain.
 func (a *App) Release(ctx context.Context, cartID, sku string) (bool, error) {
 	var released bool
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
-		// Releasing nothing gives nothing: the waiting lines only if there is a hold.
-		scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
-		return a.change(ctx, u, sku, scope, func(p *domain.Product) error {
-			released = p.Release(cartID, "released", a.now())
-			return nil
-		})
+		var err error
+		released, err = a.release(ctx, u, cartID, sku)
+		return err
 	})
 	return released, err
 }
@@ -200,18 +197,28 @@ func (a *App) ReleaseCart(ctx context.Context, cartID string) (int, error) {
 		if err != nil {
 			return err
 		}
-		scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
 		for _, it := range items {
-			err := a.change(ctx, u, it.SKU, scope, func(p *domain.Product) error {
-				if p.Release(cartID, "released", a.now()) {
-					released++
-				}
-				return nil
-			})
+			ok, err := a.release(ctx, u, cartID, it.SKU)
 			if err != nil {
 				return err
 			}
+			if ok {
+				released++
+			}
 		}
+		return nil
+	})
+	return released, err
+}
+
+// release ends the cart's hold of a SKU within u, reporting whether there
+// was one.
+func (a *App) release(ctx context.Context, u *unit, cartID, sku string) (bool, error) {
+	var released bool
+	// Releasing nothing gives nothing: the waiting lines only if there is a hold.
+	scope := adapters.Scope{Carts: []string{cartID}, OwnWaiting: true}
+	err := a.change(ctx, u, sku, scope, func(p *domain.Product) error {
+		released = p.Release(cartID, "released", a.now())
 		return nil
 	})
 	return released, err
