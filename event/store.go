@@ -108,7 +108,12 @@ type DeadLetter struct {
 // DeadLetterStore keeps dead letters until they are redriven or purged.
 type DeadLetterStore interface {
 	// PutDeadLetter stores d; a repeat for the same subscription and message
-	// updates the stored one.
+	// updates the stored one: its reason, handler, time and attempts. A
+	// message without an event id is known by its payload (a Redis message,
+	// say): a new arrival of it (d.ID empty) adds its attempts to the stored
+	// ones, so that each arrival counts. Otherwise, and for a put that names
+	// the stored dead letter's ID (a failed redrive), d's attempts replace
+	// the stored ones.
 	PutDeadLetter(ctx context.Context, d DeadLetter) (DeadLetter, error)
 	// DeadLetters lists dead letters oldest first; subscription "" lists all.
 	DeadLetters(ctx context.Context, subscription string, limit int) ([]DeadLetter, error)

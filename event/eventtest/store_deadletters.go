@@ -61,9 +61,20 @@ func testDeadLetterStore(t *testing.T, s StoreUnderTest) {
 	if again.ID != a.ID {
 		t.Errorf("a repeat put made a new dead letter %s, want %s updated", again.ID, a.ID)
 	}
-	putDeadLetter(t, s, noID) // keyed by payload when there is no event id
+	first := putDeadLetter(t, s, noID) // keyed by payload when there is no event id
+	putDeadLetter(t, s, noID)
 	if n := len(listDeadLetters(t, s, "")); n != 3 {
 		t.Errorf("after repeats: %d dead letters, want 3", n)
+	}
+	if got, _ := s.DeadLetter(ctx, first.ID); got.Attempts != 3 {
+		t.Errorf("a message without an event id, put three times with one attempt each: %d attempts, want 3",
+			got.Attempts)
+	}
+	redriven := first
+	redriven.Attempts, redriven.Reason = 4, "failed again on redrive"
+	putDeadLetter(t, s, redriven) // names the stored one: its attempts replace the count
+	if got, _ := s.DeadLetter(ctx, first.ID); got.Attempts != 4 || got.Reason != redriven.Reason {
+		t.Errorf("a failed redrive of it left %d attempts (%q), want 4 (%q)", got.Attempts, got.Reason, redriven.Reason)
 	}
 	if got, _ := s.DeadLetter(ctx, a.ID); got.Reason != "boom again" || got.Attempts != 6 {
 		t.Errorf("repeat put left %q after %d attempts, want the update", got.Reason, got.Attempts)

@@ -37,7 +37,9 @@ func (s *Store) PutDeadLetter(ctx context.Context, d event.DeadLetter) (event.De
 		(id, subscription, message_key, handler, event_id, event_type, subject, reason, attempts, failed_at, payload)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (subscription, message_key) DO UPDATE SET reason = excluded.reason,
-		attempts = excluded.attempts, failed_at = excluded.failed_at, handler = excluded.handler`,
+		attempts = CASE WHEN excluded.event_id = '' AND excluded.id <> event_dead_letters.id
+			THEN event_dead_letters.attempts + excluded.attempts ELSE excluded.attempts END,
+		failed_at = excluded.failed_at, handler = excluded.handler`,
 			d.ID, d.Subscription, key, d.Handler, d.EventID, d.EventType, d.Subject, d.Reason, d.Attempts,
 			d.FailedAt.UTC().Format(timeLayout), d.Payload); err != nil {
 			return err

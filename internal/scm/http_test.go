@@ -123,6 +123,10 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 		{"POST", "/allocate", `{"orderid":"` + long + `","sku":"TOFU","qty":1}`, 400, "order id: 129 characters, at most 128"},
 		{"POST", "/allocate", `{"orderid":"cart:k-1","sku":"TOFU","qty":1}`, 400, `order id "cart:k-1": may not start with "cart:"`},
 		{"POST", "/allocate", `{"orderid":"o\u00001","sku":"TOFU","qty":1}`, 400, "order id: control characters"},
+		{"POST", "/allocate", `{"orderid":"` + strings.Repeat("주", 129) + `","sku":"TOFU","qty":1}`, 400, "order id: 129 characters, at most 128"},
+		{"POST", "/allocate", "{\"orderid\":\"o-\xff\",\"sku\":\"TOFU\",\"qty\":1}", 400, "orderid: not valid Unicode text"},
+		{"POST", "/allocate", `{"orderid":"o-\ud800","sku":"TOFU","qty":1}`, 400, "orderid: not valid Unicode text"},
+		{"POST", "/add_batch", `{"ref":"b-2","sku":"TOFU","qty":1,"eta":"0000-01-01"}`, 400, "year 0 out of range"},
 		{"POST", "/v1/allocations", `{"orderId":"cart:k-1","sku":"TOFU","qty":1}`, 422, `may not start with "cart:"`},
 		{"POST", "/allocate", `{"orderid":"o-1","qty":1}`, 400, "sku: required"},
 		{"POST", "/allocate", `{"orderid":"o-1","sku":"TOFU"}`, 400, "qty: required"},
@@ -166,6 +170,7 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 		{"POST", "/v1/carts/k-1/items", `{"sku":"TOFU","qty":0}`, "qty"},
 		{"POST", "/v1/batches", `{"ref":"b-2","sku":"TOFU","qty":1,"eta":"soon"}`, "eta"},
 		{"PATCH", "/v1/batches/b-1", `{"qty":-1}`, "qty"},
+		{"POST", "/allocate", `{"orderid":"  ","sku":"TOFU","qty":1}`, "orderid"}, // named as the book's body names it
 	} {
 		code, body := h.do(c.method, c.path, c.body)
 		var p struct {
@@ -173,7 +178,11 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 			Errors       []struct{ Field, Reason string }
 		}
 		_ = json.Unmarshal([]byte(body), &p)
-		if code != 422 || p.Type != "/problems/validation" || len(p.Errors) != 1 || p.Errors[0].Field != c.field ||
+		want := http.StatusUnprocessableEntity
+		if !strings.HasPrefix(c.path, "/v1/") {
+			want = http.StatusBadRequest // the book's clients read 400
+		}
+		if code != want || p.Type != "/problems/validation" || len(p.Errors) != 1 || p.Errors[0].Field != c.field ||
 			strings.HasPrefix(p.Detail, "invalid") {
 			t.Errorf("%s %s %s: %d %s, want a validation problem naming %s", c.method, c.path, c.body, code, body, c.field)
 		}
@@ -183,6 +192,8 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 	if after.Version != before.Version {
 		t.Errorf("refused requests moved the product from version %d to %d", before.Version, after.Version)
 	}
+	// The bound is in characters, not bytes: 128 Hangul syllables are 384.
+	h.call("POST", "/allocate", `{"orderid":"`+strings.Repeat("주", 128)+`","sku":"TOFU","qty":1}`, 202, nil)
 }
 
 // TestProductViewPagesItsWaitingLines: the product view shows its waiting

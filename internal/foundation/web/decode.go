@@ -113,6 +113,9 @@ func DecodeBytes(body []byte, v any) error {
 	if dec.More() {
 		return NewProblem(http.StatusBadRequest, "body has data after the JSON object")
 	}
+	if err := checkText(body); err != nil {
+		return err
+	}
 	if err := checkDuplicates(body); err != nil {
 		return err
 	}

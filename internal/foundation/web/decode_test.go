@@ -62,6 +62,13 @@ func TestDecodeBytesIsStrict(t *testing.T) {
 		{"a huge number", `{"byName":{"1":{"qty":1e400}}}`, 422, `byName.1.qty`},
 		{"many keys, one twice", `{"byName":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{},"o":{},"p":{},"q":{},"a":{}}}`, 400, `duplicate field "byName.a"`},
 		{"empty body", ` `, 400, "body is empty"},
+		{"a byte that is not UTF-8", "{\"customerId\":\"a\xffb\"}", 400, "customerId: not valid Unicode text: byte 0xff, which is not UTF-8 at byte 16"},
+		{"a cut multi-byte character", "{\"lines\":[{\"sku\":\"\xea\xb9\"}]}", 400, "lines[0].sku: not valid Unicode text"},
+		{"a lone high surrogate", `{"customerId":"\ud800"}`, 400, `customerId: not valid Unicode text: \ud800, half of a UTF-16 surrogate pair`},
+		{"a lone low surrogate", `{"customerId":"x\uDC00y"}`, 400, `\udc00, half of a UTF-16 surrogate pair`},
+		{"a high surrogate before a non-surrogate", `{"customerId":"\ud83d\u0041"}`, 400, `\ud83d, half`},
+		{"a surrogate pair", `{"customerId":"\ud83d\ude00 \u00e9 \\ud800"}`, 0, ""},
+		{"UTF-8 text", `{"customerId":"김치 🥬"}`, 0, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/banchan/banchan/event"
@@ -98,14 +99,22 @@ func ProblemOf(r *http.Request, log *slog.Logger, err error, maps ...ErrorMapper
 func WriteProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	encode(w, p)
 }
 
 // JSON writes v with status.
 func JSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	encode(w, v)
+}
+
+// encode writes v as JSON as it reads: "&" and "<" as themselves, not
+// HTML-safe escapes (the answers are JSON, not HTML).
+func encode(w http.ResponseWriter, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // NotFound answers unknown routes with a problem.
@@ -120,6 +129,10 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 // header when the path has routes for other methods, 404 otherwise.
 func Routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := parseQuery(r.URL.RawQuery); err != nil {
+			WriteError(w, r, slog.Default(), err)
+			return
+		}
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
 			if r.Method == http.MethodDelete {
@@ -147,6 +160,24 @@ func Routed(mux *http.ServeMux) http.Handler {
 		p.Message = p.Detail
 		WriteError(w, r, slog.Default(), p)
 	})
+}
+
+// parseQuery refuses a query that does not parse, rather than let the
+// handler read what is left of it: Go drops a pair with a bad escape or a
+// semicolon, so "?sku=A;x=1" would read as no sku at all.
+func parseQuery(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	_, err := url.ParseQuery(raw)
+	if err == nil {
+		return nil
+	}
+	detail := fmt.Sprintf("query %q does not parse: %v", raw, err)
+	if strings.Contains(raw, ";") {
+		detail += " (separate parameters with &, and write a semicolon in a value as %3B)"
+	}
+	return NewProblem(http.StatusBadRequest, detail)
 }
 
 // statusProbe records the status and headers a handler writes, and

@@ -41,6 +41,9 @@ func TestRoutedAnswersUnroutedRequestsWithProblems(t *testing.T) {
 		{"DELETE", "/allocations/o-1", http.StatusMethodNotAllowed, "GET, HEAD", "allowed: GET, HEAD"},
 		{"GET", "/nothing/here", http.StatusNotFound, "", "no such resource: /nothing/here"},
 		{"POST", "/", http.StatusNotFound, "", "no such resource: /"},
+		{"GET", "/allocations/o-1?sku=A;x=1", http.StatusBadRequest, "", "separate parameters with &"},
+		{"GET", "/allocations/o-1?sku=%ZZ", http.StatusBadRequest, "", "invalid URL escape"},
+		{"GET", "/allocations/o-1?sku=A%3Bx&limit=1", http.StatusOK, "", `{"id":"o-1"}`},
 	}
 	for _, c := range cases {
 		w := httptest.NewRecorder()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/banchan/banchan/internal/scm/inventory/adapters"
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
@@ -58,13 +59,16 @@ var ErrUnknownSKU = errors.New("unknown SKU")
 
 func unknownSKU(sku string) error { return fmt.Errorf("%w %s", ErrUnknownSKU, sku) }
 
+// maxOrderID is the most characters an order id may have.
+const maxOrderID = 128
+
 // checkLine validates an order line's fields, naming the first that is wrong.
 func checkLine(orderID, sku string, qty int) error {
 	switch {
 	case strings.TrimSpace(orderID) == "":
 		return invalid("order id: required")
-	case len(orderID) > 128:
-		return invalid("order id: %d characters, at most 128", len(orderID))
+	case utf8.RuneCountInString(orderID) > maxOrderID:
+		return invalid("order id: %d characters, at most %d", utf8.RuneCountInString(orderID), maxOrderID)
 	case strings.HasPrefix(orderID, adapters.HoldPrefix):
 		return invalid("order id %q: may not start with %q (kept for cart reservations)", orderID, adapters.HoldPrefix)
 	case strings.ContainsFunc(orderID, unicode.IsControl):

@@ -83,7 +83,10 @@ func firstRune(s string) (rune, int) {
 
 func calendarDate(y, mo, d string) (time.Time, error) {
 	year, month, day := atoi(y), atoi(mo), atoi(d)
-	if year < 1 || month < 1 || month > 12 {
+	if year < 1 {
+		return time.Time{}, fmt.Errorf("year %d out of range 1-9999", year)
+	}
+	if month < 1 || month > 12 {
 		return time.Time{}, fmt.Errorf("month %d out of range", month)
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -510,6 +511,21 @@ func TestParseETAReadsWhatFromisoformatReads(t *testing.T) {
 		got, err := ParseETA(c.in)
 		if got != c.want || (c.want == "") != (err != nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
 			t.Errorf("ParseETA(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+// TestParseETANamesWhatIsWrong: a refused date names the part at fault.
+func TestParseETANamesWhatIsWrong(t *testing.T) {
+	for in, want := range map[string]string{
+		"0000-01-01": "year 0 out of range",
+		"2026-13-01": "month 13 out of range",
+		"2026-02-30": "day 30 out of range for 2026-02",
+		"2026-W52-8": "weekday 8 out of range",
+		"2026-W54-1": "week 54 out of range for 2026",
+	} {
+		if _, err := ParseETA(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseETA(%q): %v, want it to say %q", in, err, want)
 		}
 	}
 }

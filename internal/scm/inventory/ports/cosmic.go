@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -42,8 +43,21 @@ func (h HTTP) cosmicFail(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Message == "" {
 		p.Message = p.Detail
 	}
+	if len(p.Errors) > 0 {
+		// Named as the book's bodies name them ("orderid"), not as /v1's.
+		p.Errors = slices.Clone(p.Errors)
+		for i, e := range p.Errors {
+			if name, ok := cosmicFields[e.Field]; ok {
+				p.Errors[i].Field = name
+			}
+		}
+	}
 	web.WriteProblem(w, &p)
 }
+
+// cosmicFields are the Cosmic bodies' names of fields that /v1 spells
+// otherwise.
+var cosmicFields = map[string]string{"orderId": "orderid"}
 
 func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
 	req, err := decodeBatch(w, r)

@@ -1,6 +1,7 @@
 package redischan
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,11 @@ func decode(payload []byte) (ref string, qty int, err error) {
 			return "", 0, malformed("unknown field %q", k)
 		}
 	}
+	if k, twice := repeatedKey(payload); twice {
+		// A map keeps the last of two members of one name: which one the
+		// sender meant is anyone's guess.
+		return "", 0, malformed("field %q given twice", k)
+	}
 	rawRef, ok := fields["batchref"]
 	if !ok || json.Unmarshal(rawRef, &ref) != nil || ref == "" {
 		return "", 0, malformed("batchref: want a non-empty string")
@@ -44,6 +50,32 @@ func decode(payload []byte) (ref string, qty int, err error) {
 		return "", 0, malformed("qty %d: must not be negative", qty)
 	}
 	return ref, qty, nil
+}
+
+// repeatedKey reports a member name that the object in payload (which
+// decodes) gives twice.
+func repeatedKey(payload []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := make(map[string]bool, 2)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 func malformed(format string, args ...any) error {

@@ -154,6 +154,8 @@ func TestSubscriberDeadLettersMessagesThatCannotSucceed(t *testing.T) {
 		{`{"batchref": "", "qty": 1}`, "batchref: want a non-empty string"},
 		{`{"batchref": "no-such-batch", "qty": 1}`, "not found"},
 		{`{"batchref": "b-1", "qty": 1000000000}`, "invalid"},
+		{`{"batchref": "b-1", "qty": 9, "qty": 5}`, `field "qty" given twice`},
+		{`{"batchref": "b-1", "batchref": "nope", "qty": 5}`, `field "batchref" given twice`},
 	}
 	fake := newFake("b-1")
 	r := startSubscriber(t, fake, "", nil)
@@ -189,6 +191,24 @@ func TestSubscriberDeadLettersMessagesThatCannotSucceed(t *testing.T) {
 	eventually(t, "b-1 set to 3", func() bool { return fake.called("b-1=3") })
 	if st := r.sub.Stats(); st.Received != int64(len(cases)+1) || st.DeadLettered != int64(len(cases)) {
 		t.Errorf("stats %+v, want %d received and %d dead-lettered", st, len(cases)+1, len(cases))
+	}
+}
+
+// A message repeated word for word is one dead letter (Redis gives it no
+// id, so its payload is its name) whose attempts count every arrival, so
+// that the list agrees with the dead-lettered counter.
+func TestSubscriberCountsARepeatedMessageOnItsDeadLetter(t *testing.T) {
+	t.Parallel()
+	fake := newFake("b-1")
+	r := startSubscriber(t, fake, "", nil)
+	const bad = `{"batchref": "gone", "qty": 1}`
+	for range 3 {
+		r.publish(t, bad)
+	}
+	eventually(t, "three messages dead-lettered", func() bool { return r.sub.Stats().DeadLettered == 3 })
+	dls := r.deadLetters(t)
+	if len(dls) != 1 || dls[0].Attempts != 3 || string(dls[0].Payload) != bad {
+		t.Fatalf("dead letters %+v, want one for %s with 3 attempts", dls, bad)
 	}
 }
 
