@@ -1,6 +1,7 @@
 package eventtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -116,7 +117,12 @@ func (s *deadLetters) PutDeadLetter(_ context.Context, d event.DeadLetter) (even
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.list {
-		if old.Subscription == d.Subscription && old.EventID == d.EventID {
+		// Known by event id, or by payload without one, as the stores do.
+		if old.Subscription == d.Subscription && old.EventID == d.EventID &&
+			(d.EventID != "" || bytes.Equal(old.Payload, d.Payload)) {
+			if d.EventID == "" && d.ID != old.ID {
+				d.Attempts += old.Attempts // another arrival of it
+			}
 			d.ID = old.ID
 			s.list[i] = d
 			return d, nil
