@@ -119,6 +119,10 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Store, error
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect to database %q at %s:%d: %w", cfg.Database, cfg.Host, cfg.Port, err)
+	}
 	if err := createSchema(ctx, db, opts.Schema); err != nil {
 		db.Close()
 		return nil, err
@@ -126,13 +130,30 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Store, error
 	s, err := sqlstore.New(ctx, Dialect, db, nil, sqlstore.Options{Logger: opts.Logger})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err // named "postgres: ..." by the store
 	}
 	return s, nil
 }
 
+// createSchema creates schema unless it exists. Processes starting together
+// on a fresh database take turns (a lock on the database): two concurrent
+// CREATE SCHEMA IF NOT EXISTS fail the second with a duplicate key.
 func createSchema(ctx context.Context, db *sql.DB, schema string) error {
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+	err := func() error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('banchan/create-schema'))"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
 		return fmt.Errorf("postgres: create schema %s: %w", schema, err)
 	}
 	return nil

@@ -133,3 +133,43 @@ func TestADeadlockIsAConcurrencyConflict(t *testing.T) {
 		t.Errorf("%d committed, %d conflicts; want one of each", commits, conflicts)
 	}
 }
+
+// Processes of a split deployment started at once on a fresh database
+// all open it: creating the schema and the migrations table take turns.
+func TestProcessesStartedTogetherOnAFreshSchemaAllOpenIt(t *testing.T) {
+	url := eventtest.PostgresURL()
+	_, err := open(t, url)
+	eventtest.RequireService(t, "PostgreSQL at "+url, err)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if err := postgres.DropSchema(context.Background(), url, schema); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+	})
+	const n = 6
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 2,
+				Logger: slog.New(slog.DiscardHandler)})
+			if err == nil {
+				err = s.Migrate(ctx, "together", []string{`CREATE TABLE together (id TEXT PRIMARY KEY)`})
+				_ = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a process starting with the others: %v", err)
+		}
+	}
+}
+

@@ -269,6 +269,15 @@ func runSafe(ctx context.Context, fn func(context.Context, event.Tx) error, t *t
 // migrators (several processes starting at once) are serialised.
 func (s *Store) Migrate(ctx context.Context, component string, steps []string) error {
 	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		// Under the lock the steps take: processes starting together on a
+		// fresh database would otherwise race to create the table, and
+		// PostgreSQL fails the loser (a duplicate pg_type row) rather
+		// than see "IF NOT EXISTS".
+		if s.d.LockAppend != "" {
+			if _, err := tx.ExecContext(ctx, s.d.LockAppend); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			component TEXT NOT NULL, step INTEGER NOT NULL, applied_at TEXT NOT NULL,
 			PRIMARY KEY (component, step))`)
