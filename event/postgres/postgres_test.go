@@ -172,4 +172,3 @@ func TestProcessesStartedTogetherOnAFreshSchemaAllOpenIt(t *testing.T) {
 		}
 	}
 }
-
