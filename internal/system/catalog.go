@@ -2,7 +2,9 @@ package system
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	orderingapp "github.com/banchan/banchan/internal/ordering/app"
+	inventoryports "github.com/banchan/banchan/internal/scm/inventory/ports"
 )
 
 // catalogFunc adapts the scm service's in-process query to ordering's port.
@@ -85,7 +88,14 @@ func (c *httpCatalog) Known(ctx context.Context, sku string) (bool, error) {
 		c.known.Store(sku, true)
 		return true, nil
 	case http.StatusNotFound:
-		return false, nil
+		var p struct{ Type, Detail string }
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p)
+		if p.Type == inventoryports.UnknownSKUProblem {
+			return false, nil
+		}
+		// Not the SCM's answer about a SKU: the path is not served there.
+		return false, fmt.Errorf("scm catalog: GET %s: %s %q; is --scm-url the base URL of a process running scm?",
+			req.URL, resp.Status, p.Detail)
 	default:
 		return false, fmt.Errorf("scm catalog: GET %s: %s", req.URL, resp.Status)
 	}

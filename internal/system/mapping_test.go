@@ -189,3 +189,31 @@ func TestARetryIsAnsweredWhileTheSCMIsAway(t *testing.T) {
 		t.Errorf("the key with another body: %d, want 422", code)
 	}
 }
+
+// TestOrderingTellsAWrongSCMURLFromAnUnknownSKU: a --scm-url that reaches
+// a banchan process but not the scm's paths (here with /v1 on the end)
+// gets 404s for every SKU. Those are not "unknown SKU": the order is a 503
+// naming the URL, not a 422 that blames the client's SKU.
+func TestOrderingTellsAWrongSCMURLFromAnUnknownSKU(t *testing.T) {
+	t.Parallel()
+	scm := testenv.Start(t)
+	scm.AddBatch("b-1", "KIMCHI-500G", 5)
+	headers := map[string]string{"Content-Type": "application/json"}
+	wrong := testenv.Start(t, func(c *system.Config) {
+		c.Services, c.SCMURL = []string{"ordering"}, scm.Base+"/v1"
+	})
+	code, body := wrong.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "KIMCHI-500G", 1), headers)
+	if code != http.StatusServiceUnavailable {
+		t.Errorf("with --scm-url %s/v1: %d %s, want 503", scm.Base, code, body)
+	}
+	right := testenv.Start(t, func(c *system.Config) {
+		c.Services, c.SCMURL = []string{"ordering"}, scm.Base
+	})
+	if code, body := right.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "NO-SUCH-SKU", 1), headers); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(body), "unknown SKU") {
+		t.Errorf("an unknown SKU: %d %s, want 422", code, body)
+	}
+	if code, body := right.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "KIMCHI-500G", 1), headers); code != http.StatusCreated {
+		t.Errorf("a known SKU: %d %s, want 201", code, body)
+	}
+}

@@ -161,6 +161,11 @@ func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
 	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "available": p.Available(), "batches": len(p.Batches)})
 }
 
+// UnknownSKUProblem is the problem type of a 404 for a SKU without stock
+// records, so that a client of GET /v1/skus/{sku} tells it from a 404 for
+// a path the server does not serve (a wrong base URL).
+const UnknownSKUProblem = "/problems/unknown-sku"
+
 // knownProduct loads the product of the path's SKU with a page of its
 // waiting lines, answering 404 for a SKU without stock records.
 func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request, page adapters.WaitingPage) (*domain.Product, bool, bool) {
@@ -170,7 +175,9 @@ func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request, page adapters
 		return nil, false, false
 	}
 	if len(p.Batches) == 0 {
-		h.fail(w, r, web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU))
+		np := web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU)
+		np.Type = UnknownSKUProblem
+		h.fail(w, r, np)
 		return nil, false, false
 	}
 	return p, more, true
