@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"slices"
@@ -85,7 +86,9 @@ const envPrefix = "BANCHAN_"
 // its default.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	str := func(p *string, name, usage string) { fs.StringVar(p, name, *p, usage+envNote(name)) }
-	dur := func(p *time.Duration, name, usage string) { fs.DurationVar(p, name, *p, usage+envNote(name)) }
+	dur := func(p *time.Duration, name, usage string) {
+		fs.Var(durationFlag{p}, name, usage+" (a `duration`: 500ms, 10s, 1m, 1h30m)"+envNote(name))
+	}
 	num := func(p *int, name, usage string) { fs.IntVar(p, name, *p, usage+envNote(name)) }
 	str(&c.HTTP, "http", "HTTP listen address (host:port; port 0 picks a free one)")
 	str(&c.DataDir, "data-dir", "directory for the SQLite database and the embedded broker's files")
@@ -167,11 +170,36 @@ func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 	return errors.Join(errs...)
 }
 
+// durationFlag is a time.Duration flag whose refusal says what a duration
+// looks like: flag's own says "parse error", even for a number without a
+// unit.
+type durationFlag struct{ p *time.Duration }
+
+func (d durationFlag) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return d.p.String()
+}
+
+func (d durationFlag) Set(v string) error {
+	t, err := time.ParseDuration(strings.TrimSpace(v))
+	if err == nil {
+		*d.p = t
+		return nil
+	}
+	if _, nerr := strconv.ParseFloat(strings.TrimSpace(v), 64); nerr == nil {
+		return fmt.Errorf("want a duration with its unit, such as %ss (ms, s, m or h)", strings.TrimSpace(v))
+	}
+	return errors.New("want a duration such as 500ms, 10s, 1m or 1h30m")
+}
+
 // LoadArgs parses args and the environment into a Config.
 func LoadArgs(name string, args []string) (Config, *flag.FlagSet, error) {
 	cfg := Default()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.Flags(fs)
+	fs.SetOutput(io.Discard) // the caller prints the error, or the usage for -help
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
@@ -244,9 +272,25 @@ func (c Config) Validate() error {
 	if c.MaxDeliveries < 1 || c.Workers < 1 || c.NATSReplicas < 1 {
 		bad("--max-deliveries, --workers and --nats-replicas must be at least 1")
 	}
-	if c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.AckWait < time.Second || c.ShutdownTimeout <= 0 ||
-		c.ReservationTTL < time.Second || c.AllocationDeadline < time.Second {
-		bad("durations: want 0 < --retry-base <= --retry-max, --ack-wait >= 1s, --shutdown-timeout > 0, --reservation-ttl >= 1s, --allocation-deadline >= 1s")
+	if c.RetryBase <= 0 {
+		bad("--retry-base %s: want more than 0", c.RetryBase)
+	} else if c.RetryMax < c.RetryBase {
+		bad("--retry-max %s: want at least --retry-base %s", c.RetryMax, c.RetryBase)
+	}
+	for _, d := range []struct {
+		name     string
+		v, least time.Duration
+	}{
+		{"ack-wait", c.AckWait, time.Second}, {"shutdown-timeout", c.ShutdownTimeout, time.Nanosecond},
+		{"reservation-ttl", c.ReservationTTL, time.Second}, {"allocation-deadline", c.AllocationDeadline, time.Second},
+	} {
+		if d.v < d.least {
+			want := "at least " + d.least.String()
+			if d.least == time.Nanosecond {
+				want = "more than 0"
+			}
+			bad("--%s %s: want %s", d.name, d.v, want)
+		}
 	}
 	if a := c.NATSMaxAge; a != nil && *a != 0 && *a < time.Hour {
 		bad("--nats-max-age %s: want 0 (keep every message) or at least 1h", *a)

@@ -151,7 +151,7 @@ func TestMaskHidesPasswords(t *testing.T) {
 
 // TestConfigReservationTTL reads how long a cart holds stock: 15m unless
 // given, a flag over the environment, and a value that is no duration or
-// under a second refused with the flag's name.
+// under a second refused with the flag's name; so are the other durations.
 func TestConfigReservationTTL(t *testing.T) {
 	cases := []struct {
 		args    []string
@@ -163,10 +163,13 @@ func TestConfigReservationTTL(t *testing.T) {
 		{[]string{"--reservation-ttl", "30s"}, "", 30 * time.Second, ""},
 		{nil, "2h", 2 * time.Hour, ""},
 		{[]string{"--reservation-ttl=90m"}, "1h", 90 * time.Minute, ""},
-		{[]string{"--reservation-ttl", "500ms"}, "", 0, "--reservation-ttl >= 1s"},
-		{[]string{"--reservation-ttl", "0"}, "", 0, "--reservation-ttl >= 1s"},
-		{[]string{"--reservation-ttl", "soon"}, "", 0, "reservation-ttl"},
-		{nil, "15", 0, "BANCHAN_RESERVATION_TTL"},
+		{[]string{"--reservation-ttl", "500ms"}, "", 0, "--reservation-ttl 500ms: want at least 1s"},
+		{[]string{"--reservation-ttl", "0"}, "", 0, "--reservation-ttl 0s: want at least 1s"},
+		{[]string{"--reservation-ttl", "soon"}, "", 0, "reservation-ttl: want a duration such as 500ms"},
+		{nil, "15", 0, `BANCHAN_RESERVATION_TTL="15": want a duration with its unit, such as 15s`},
+		{[]string{"--retry-base", "0s"}, "", 0, "--retry-base 0s: want more than 0"},
+		{[]string{"--retry-base", "2m", "--retry-max", "1s"}, "", 0, "--retry-max 1s: want at least --retry-base 2m0s"},
+		{[]string{"--ack-wait", "-5s"}, "", 0, "--ack-wait -5s: want at least 1s"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " ")+" env="+c.env, func(t *testing.T) {

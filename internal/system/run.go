@@ -88,11 +88,12 @@ func (s *System) Run(ctx context.Context) error {
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, fs, err := LoadArgs("banchan run", args)
 	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stderr)
+		fs.Usage()
 		return nil
 	}
 	if err != nil {
-		fs.SetOutput(stderr)
-		return err
+		return fmt.Errorf("%w\n('banchan run --help' lists the flags)", err)
 	}
 	log := NewLogger(cfg, stderr)
 	if cfg.CPUProfile != "" {
