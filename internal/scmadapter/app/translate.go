@@ -54,7 +54,7 @@ func (a *App) resolve(ctx context.Context, q event.Querier, sku string) (m adapt
 	}
 	known, err = a.catalog.Known(ctx, m.ItemCode)
 	if err != nil {
-		return m, explicit, false, fmt.Errorf("sku %s: ask the SCM about item %s: %w", sku, m.ItemCode, err)
+		return m, explicit, false, fmt.Errorf("ask the SCM about item %s: %w", m.ItemCode, err)
 	}
 	return m, explicit, known, nil
 }
@@ -76,8 +76,11 @@ func (a *App) Orderable(ctx context.Context, q event.Querier, sku string) (item 
 // (and is redriven after the fix).
 func (a *App) mapping(ctx context.Context, q event.Querier, sku string) (adapters.Mapping, error) {
 	m, explicit, known, err := a.resolve(ctx, q, sku)
-	if err != nil || known {
-		return m, err
+	if err != nil {
+		return m, fmt.Errorf("sku %s: %w", sku, err)
+	}
+	if known {
+		return m, nil
 	}
 	if explicit {
 		return m, event.Permanent(fmt.Errorf("SKU %s maps to SCM item %s, which the SCM does not know: "+
