@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,9 +92,20 @@ func ProblemOf(r *http.Request, log *slog.Logger, err error, maps ...ErrorMapper
 		// Every retry lost to another writer: the client may try again.
 		return NewProblem(http.StatusConflict, "concurrent update, please retry: "+err.Error())
 	}
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away before the answer: no fault of the server,
+		// and no one to read the problem.
+		log.Info("request abandoned by the client", "method", r.Method, "path", r.URL.Path, "err", err)
+		return NewProblem(StatusClientClosedRequest, "the client closed the request before its answer")
+	}
 	log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return NewProblem(http.StatusInternalServerError, "internal error")
 }
+
+// StatusClientClosedRequest is the status logged for a request whose client
+// left before its answer (nginx's 499), so that it is not counted as a
+// server fault.
+const StatusClientClosedRequest = 499
 
 // WriteProblem answers with p.
 func WriteProblem(w http.ResponseWriter, p *Problem) {

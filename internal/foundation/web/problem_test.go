@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,28 @@ func TestConcurrencyErrorsAre409(t *testing.T) {
 	WriteError(w, r, slog.New(slog.DiscardHandler), fmt.Errorf("save: %w", event.ErrConcurrency))
 	if w.Code != http.StatusConflict || w.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("concurrency error: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
+// A request its client abandoned (its context canceled) that fails with
+// the cancellation is no server fault: 499, logged below error level.
+func TestAnAbandonedRequestIsNotAServerFault(t *testing.T) {
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest("POST", "/x", nil).WithContext(ctx)
+	w := httptest.NewRecorder()
+	WriteError(w, r, log, fmt.Errorf("postgres: lock log: %w", context.Canceled))
+	if w.Code != StatusClientClosedRequest || strings.Contains(logged.String(), "level=ERROR") {
+		t.Errorf("abandoned: %d, logged %q; want 499 and no error", w.Code, logged.String())
+	}
+	// The same error while the client still waits is a fault.
+	logged.Reset()
+	w = httptest.NewRecorder()
+	WriteError(w, httptest.NewRequest("POST", "/x", nil), log, fmt.Errorf("lock log: %w", context.Canceled))
+	if w.Code != http.StatusInternalServerError || !strings.Contains(logged.String(), "level=ERROR") {
+		t.Errorf("not abandoned: %d, logged %q; want 500 and an error", w.Code, logged.String())
 	}
 }
 
