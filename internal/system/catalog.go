@@ -74,6 +74,15 @@ func (c *httpCatalog) Known(ctx context.Context, sku string) (bool, error) {
 	if _, ok := c.known.Load(sku); ok {
 		return true, nil
 	}
+	ok, err := c.ask(ctx, sku)
+	if ok && err == nil {
+		c.known.Store(sku, true)
+	}
+	return ok, err
+}
+
+// ask is the scm's answer about sku, uncached.
+func (c *httpCatalog) ask(ctx context.Context, sku string) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/skus/"+url.PathEscape(sku), nil)
 	if err != nil {
 		return false, err
@@ -85,7 +94,6 @@ func (c *httpCatalog) Known(ctx context.Context, sku string) (bool, error) {
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		c.known.Store(sku, true)
 		return true, nil
 	case http.StatusNotFound:
 		var p struct{ Type, Detail string }
@@ -100,3 +108,11 @@ func (c *httpCatalog) Known(ctx context.Context, sku string) (bool, error) {
 		return false, fmt.Errorf("scm catalog: GET %s: %s", req.URL, resp.Status)
 	}
 }
+
+// probe asks the scm about a SKU no one stocks: an answer about it (200 or
+// its unknown-SKU 404) shows that --scm-url reaches the scm service.
+func (c *httpCatalog) probe(ctx context.Context) error {
+	_, err := c.ask(ctx, "readyz-probe")
+	return err
+}
+

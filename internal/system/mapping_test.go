@@ -206,9 +206,21 @@ func TestOrderingTellsAWrongSCMURLFromAnUnknownSKU(t *testing.T) {
 	if code != http.StatusServiceUnavailable {
 		t.Errorf("with --scm-url %s/v1: %d %s, want 503", scm.Base, code, body)
 	}
+	// Reported on /readyz, not required: reads are still served.
+	var ready struct {
+		Ready  bool
+		Checks map[string]string
+	}
+	if code, body := wrong.Do("GET", "/readyz", "", nil); code != http.StatusOK || json.Unmarshal(body, &ready) != nil ||
+		!strings.HasPrefix(ready.Checks["scm"], "degraded: ") || !strings.Contains(ready.Checks["scm"], "--scm-url") {
+		t.Errorf("/readyz with a wrong --scm-url: %d %s, want 200 with checks.scm degraded naming --scm-url", code, body)
+	}
 	right := testenv.Start(t, func(c *system.Config) {
 		c.Services, c.SCMURL = []string{"ordering"}, scm.Base
 	})
+	if code, body := right.Do("GET", "/readyz", "", nil); code != http.StatusOK || !strings.Contains(string(body), `"scm":"ok"`) {
+		t.Errorf("/readyz with the scm's URL: %d %s, want checks.scm ok", code, body)
+	}
 	if code, body := right.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "NO-SUCH-SKU", 1), headers); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(string(body), "unknown SKU") {
 		t.Errorf("an unknown SKU: %d %s, want 422", code, body)

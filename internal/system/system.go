@@ -60,6 +60,8 @@ type System struct {
 	counters map[string]operations.Counters
 	// projections keeps the read models (nil when no service has one).
 	projections *projection.Runner
+	// remoteSCM is the scm service's REST catalog (nil when scm runs here).
+	remoteSCM *httpCatalog
 }
 
 // New opens the store and the broker and wires the selected services. The
@@ -172,7 +174,8 @@ func (s *System) wire(ctx context.Context) error {
 		Known(context.Context, string) (bool, error)
 	} = &knownSKUs{next: catalog}
 	if catalog == nil {
-		cat = newHTTPCatalog(s.cfg.SCMURL)
+		s.remoteSCM = newHTTPCatalog(s.cfg.SCMURL)
+		cat = s.remoteSCM
 	}
 	if s.cfg.Runs(scmadapter.Name) {
 		svc, err := scmadapter.New(ctx, s.store, s.store, cat, s.log.With("service", scmadapter.Name))
@@ -291,6 +294,17 @@ func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
 		case !s.redis.sub.Stats().Subscribed:
 			checks["redis"] = "degraded: not subscribed to " + redischan.ChangeBatchQuantityChannel + " (reconnecting)"
 		}
+	}
+	if s.remoteSCM != nil {
+		// Reported, not required: reads and retries are served without it,
+		// a new order's SKUs get 503 until it answers.
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		if err := s.remoteSCM.probe(ctx); err != nil {
+			checks["scm"] = "degraded: " + err.Error()
+		} else {
+			checks["scm"] = "ok"
+		}
+		cancel()
 	}
 	status := http.StatusOK
 	if !ok {
