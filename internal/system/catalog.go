@@ -115,4 +115,3 @@ func (c *httpCatalog) probe(ctx context.Context) error {
 	_, err := c.ask(ctx, "readyz-probe")
 	return err
 }
-
