@@ -103,17 +103,19 @@ type DeadLetter struct {
 	Attempts     int       `json:"attempts"`
 	FailedAt     time.Time `json:"failedAt"`
 	Payload      []byte    `json:"-"`
+	// Accumulate adds Attempts to those of a stored dead letter of the same
+	// message rather than replacing them: for a source that never
+	// redelivers (Redis pub/sub), where each arrival of a message is one
+	// attempt of it. Not stored.
+	Accumulate bool `json:"-"`
 }
 
 // DeadLetterStore keeps dead letters until they are redriven or purged.
 type DeadLetterStore interface {
 	// PutDeadLetter stores d; a repeat for the same subscription and message
-	// updates the stored one: its reason, handler, time and attempts. A
-	// message without an event id is known by its payload (a Redis message,
-	// say): a new arrival of it (d.ID empty) adds its attempts to the stored
-	// ones, so that each arrival counts. Otherwise, and for a put that names
-	// the stored dead letter's ID (a failed redrive), d's attempts replace
-	// the stored ones.
+	// (its event id, or its payload without one) updates the stored one: its
+	// reason, handler, time and attempts, which d's replace, or add to with
+	// d.Accumulate. It returns the dead letter as stored.
 	PutDeadLetter(ctx context.Context, d DeadLetter) (DeadLetter, error)
 	// DeadLetters lists dead letters oldest first; subscription "" lists all.
 	DeadLetters(ctx context.Context, subscription string, limit int) ([]DeadLetter, error)

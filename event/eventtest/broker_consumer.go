@@ -120,8 +120,8 @@ func (s *deadLetters) PutDeadLetter(_ context.Context, d event.DeadLetter) (even
 		// Known by event id, or by payload without one, as the stores do.
 		if old.Subscription == d.Subscription && old.EventID == d.EventID &&
 			(d.EventID != "" || bytes.Equal(old.Payload, d.Payload)) {
-			if d.EventID == "" && d.ID != old.ID {
-				d.Attempts += old.Attempts // another arrival of it
+			if d.Accumulate {
+				d.Attempts += old.Attempts
 			}
 			d.ID = old.ID
 			s.list[i] = d

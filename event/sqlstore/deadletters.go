@@ -32,20 +32,23 @@ func (s *Store) PutDeadLetter(ctx context.Context, d event.DeadLetter) (event.De
 		sum := sha256.Sum256(d.Payload)
 		key = "sha256:" + hex.EncodeToString(sum[:])
 	}
+	accumulate := 0
+	if d.Accumulate {
+		accumulate = 1
+	}
 	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO event_dead_letters
 		(id, subscription, message_key, handler, event_id, event_type, subject, reason, attempts, failed_at, payload)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (subscription, message_key) DO UPDATE SET reason = excluded.reason,
-		attempts = CASE WHEN excluded.event_id = '' AND excluded.id <> event_dead_letters.id
-			THEN event_dead_letters.attempts + excluded.attempts ELSE excluded.attempts END,
+		attempts = CASE WHEN ? = 1 THEN event_dead_letters.attempts + excluded.attempts ELSE excluded.attempts END,
 		failed_at = excluded.failed_at, handler = excluded.handler`,
 			d.ID, d.Subscription, key, d.Handler, d.EventID, d.EventType, d.Subject, d.Reason, d.Attempts,
-			d.FailedAt.UTC().Format(timeLayout), d.Payload); err != nil {
+			d.FailedAt.UTC().Format(timeLayout), d.Payload, accumulate); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT id FROM event_dead_letters WHERE subscription = ? AND message_key = ?`,
-			d.Subscription, key).Scan(&d.ID)
+		return tx.QueryRowContext(ctx, `SELECT id, attempts FROM event_dead_letters WHERE subscription = ? AND message_key = ?`,
+			d.Subscription, key).Scan(&d.ID, &d.Attempts)
 	})
 	if err != nil {
 		return event.DeadLetter{}, fmt.Errorf("put dead letter: %w", err)

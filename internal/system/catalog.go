@@ -98,7 +98,8 @@ func (c *httpCatalog) ask(ctx context.Context, sku string) (bool, error) {
 	case http.StatusNotFound:
 		var p struct{ Type, Detail string }
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p)
-		if p.Type == inventoryports.UnknownSKUProblem {
+		// (An scm of an earlier release says so without the type.)
+		if p.Type == inventoryports.UnknownSKUProblem || strings.HasPrefix(p.Detail, "unknown SKU ") {
 			return false, nil
 		}
 		// Not the SCM's answer about a SKU: the path is not served there.

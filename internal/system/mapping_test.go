@@ -221,6 +221,10 @@ func TestOrderingTellsAWrongSCMURLFromAnUnknownSKU(t *testing.T) {
 	if code, body := right.Do("GET", "/readyz", "", nil); code != http.StatusOK || !strings.Contains(string(body), `"scm":"ok"`) {
 		t.Errorf("/readyz with the scm's URL: %d %s, want checks.scm ok", code, body)
 	}
+	sales := testenv.Start(t, func(c *system.Config) { c.Services = []string{"sales"} })
+	if code, body := sales.Do("GET", "/readyz", "", nil); code != http.StatusOK || strings.Contains(string(body), `"scm"`) {
+		t.Errorf("/readyz of a process without --scm-url: %d %s, want no scm check", code, body)
+	}
 	if code, body := right.Do("POST", "/v1/orders", testenv.OrderBody("c-1", "NO-SUCH-SKU", 1), headers); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(string(body), "unknown SKU") {
 		t.Errorf("an unknown SKU: %d %s, want 422", code, body)

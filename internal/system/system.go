@@ -173,7 +173,7 @@ func (s *System) wire(ctx context.Context) error {
 	var cat interface {
 		Known(context.Context, string) (bool, error)
 	} = &knownSKUs{next: catalog}
-	if catalog == nil {
+	if catalog == nil && s.cfg.SCMURL != "" {
 		s.remoteSCM = newHTTPCatalog(s.cfg.SCMURL)
 		cat = s.remoteSCM
 	}
@@ -298,7 +298,8 @@ func (s *System) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.remoteSCM != nil {
 		// Reported, not required: reads and retries are served without it,
 		// a new order's SKUs get 503 until it answers.
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		// Briefly: a probe of its own readiness must not time out waiting.
+		ctx, cancel := context.WithTimeout(r.Context(), 500*time.Millisecond)
 		if err := s.remoteSCM.probe(ctx); err != nil {
 			checks["scm"] = "degraded: " + err.Error()
 		} else {

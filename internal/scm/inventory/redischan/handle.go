@@ -128,7 +128,8 @@ func (s *Subscriber) apply(ctx context.Context, payload []byte) (err error) {
 
 func (s *Subscriber) deadLetter(ctx context.Context, payload []byte, attempts int, cause error) {
 	dl := event.DeadLetter{Subscription: s.cfg.Name, Handler: s.cfg.Name + "/ChangeBatchQuantity",
-		Subject: s.cfg.Channel, Reason: cause.Error(), Attempts: attempts, Payload: payload}
+		Subject: s.cfg.Channel, Reason: cause.Error(), Attempts: attempts, Payload: payload,
+		Accumulate: true} // Redis never redelivers: each arrival of the same message counts
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.HandlerTimeout)
 	defer cancel()
 	if _, err := s.dlq.PutDeadLetter(ctx, dl); err != nil {
