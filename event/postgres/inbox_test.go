@@ -16,9 +16,10 @@ import (
 
 // openShared opens stores on one schema, as processes of a split
 // deployment do; the schema is dropped when t ends.
-func openShared(t *testing.T, n, maxConns int) []*sqlstore.Store {
+// freshSchema names a schema no other test uses; it is dropped when the
+// test ends.
+func freshSchema(t *testing.T, url string) string {
 	t.Helper()
-	url := eventtest.PostgresURL()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "test_" + hex.EncodeToString(b)
@@ -27,6 +28,13 @@ func openShared(t *testing.T, n, maxConns int) []*sqlstore.Store {
 			t.Logf("drop schema %s: %v", schema, err)
 		}
 	})
+	return schema
+}
+
+func openShared(t *testing.T, n, maxConns int) []*sqlstore.Store {
+	t.Helper()
+	url := eventtest.PostgresURL()
+	schema := freshSchema(t, url)
 	var out []*sqlstore.Store
 	for range n {
 		s, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: maxConns,

@@ -140,14 +140,7 @@ func TestProcessesStartedTogetherOnAFreshSchemaAllOpenIt(t *testing.T) {
 	url := eventtest.PostgresURL()
 	_, err := open(t, url)
 	eventtest.RequireService(t, "PostgreSQL at "+url, err)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if err := postgres.DropSchema(context.Background(), url, schema); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
+	schema := freshSchema(t, url)
 	const n = 6
 	errs := make(chan error, n)
 	start := make(chan struct{})
