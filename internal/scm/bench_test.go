@@ -138,7 +138,7 @@ func BenchmarkProductView(b *testing.B) {
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						p, _, err := svc.Inventory().Product(ctx, fmt.Sprintf("SOLD-%d", seq.Add(1)%skus), adapters.WaitingPage{Limit: limit})
+						p, err := svc.Inventory().Product(ctx, fmt.Sprintf("SOLD-%d", seq.Add(1)%skus), adapters.WaitingPage{Limit: limit}, adapters.BatchPage{Limit: 100})
 						if err != nil || p.Waiting != waiting || len(p.Backorders) != min(limit, waiting) {
 							b.Errorf("view: %v, waiting %d with %d lines; want %d with %d", err, p.Waiting, len(p.Backorders), waiting, min(limit, waiting))
 							return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -253,6 +254,75 @@ func TestProductViewPagesItsWaitingLines(t *testing.T) {
 	h.call("GET", "/v1/skus/TOFU", "", 200, &sku)
 	if sku.Available != 0 || sku.Batches != 1 {
 		t.Errorf("catalog view %+v, want 0 available in 1 batch", sku)
+	}
+}
+
+// TestBatchListPagesInPreference: a SKU's batches page in allocation
+// preference (warehouse first, then the earliest ETA) following next
+// until it is null; the product view shows the first page with the
+// totals of all; a cursor or limit that is wrong is refused, named.
+func TestBatchListPagesInPreference(t *testing.T) {
+	h := newHarness(t, Options{})
+	for _, b := range []string{
+		`{"ref":"late","sku":"TOFU","qty":1,"eta":"2027-01-10"}`,
+		`{"ref":"w-1","sku":"TOFU","qty":2,"eta":null}`,
+		`{"ref":"soon","sku":"TOFU","qty":3,"eta":"2027-01-02"}`,
+		`{"ref":"w-2","sku":"TOFU","qty":4,"eta":null}`,
+		`{"ref":"other","sku":"MANDU","qty":5,"eta":null}`,
+	} {
+		h.call("POST", "/v1/batches", b, 201, nil)
+	}
+	type page struct {
+		Batches []struct{ Ref string }
+		Next    *string
+	}
+	var got []string
+	for path, pages := "/v1/batches?sku=TOFU&limit=3", 1; ; pages++ {
+		var p page
+		h.call("GET", path, "", 200, &p)
+		for _, b := range p.Batches {
+			got = append(got, b.Ref)
+		}
+		if p.Next == nil || pages > 4 {
+			break
+		}
+		path = "/v1/batches?sku=TOFU&limit=3&after=" + url.QueryEscape(*p.Next)
+	}
+	if want := "w-1 w-2 soon late"; strings.Join(got, " ") != want {
+		t.Errorf("batches %v, want %s", got, want)
+	}
+	var v struct {
+		Available   int
+		BatchCount  int
+		Batches     []struct{ Ref string }
+		BatchesNext *string
+	}
+	h.call("GET", "/v1/products/TOFU", "", 200, &v)
+	if v.Available != 10 || v.BatchCount != 4 || len(v.Batches) != 4 || v.BatchesNext != nil {
+		t.Errorf("product view %+v, want 10 available in 4 batches, all on the first page", v)
+	}
+	var none page
+	h.call("GET", "/v1/batches?sku=NOTHING", "", 200, &none)
+	if none.Batches == nil || len(none.Batches) != 0 || none.Next != nil {
+		t.Errorf("a SKU without batches: %+v, want [] and no next", none)
+	}
+	for _, c := range []struct {
+		path  string
+		code  int
+		field string
+	}{
+		{"/v1/batches?sku=TOFU&after=other", 422, "after"}, // a batch of another SKU
+		{"/v1/batches?sku=TOFU&after=nope", 422, "after"},
+		{"/v1/batches?sku=TOFU&limit=0", 422, "limit"},
+		{"/v1/batches?sku=TOFU&limit=1001", 422, "limit"},
+		{"/v1/batches?sku=TOFU&limit=x", 422, "limit"},
+		{"/v1/batches?limit=2", 422, "sku"},
+		{"/v1/batches?sku=TOFU&page=2", 400, "page"},
+	} {
+		code, body := h.do("GET", c.path, "")
+		if code != c.code || !strings.Contains(string(body), `"`+c.field+`"`) {
+			t.Errorf("GET %s: %d %s, want %d naming %s", c.path, code, body, c.code, c.field)
+		}
 	}
 }
 

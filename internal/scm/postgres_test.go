@@ -27,6 +27,7 @@ func TestOnPostgres(t *testing.T) {
 		"expiryWhenDue": TestReservationsAreReleasedWhenDue,
 		"consistent":    TestInventoryTablesStayConsistent,
 		"cartCheckout":  TestCartCheckoutGivesTheRestToWaitingOrders,
+		"batchPages":    TestBatchListPagesInPreference,
 	} {
 		t.Run(name, test)
 	}

@@ -88,36 +88,111 @@ type WaitingPage struct {
 	Limit int
 }
 
-// ProductView reads a SKU's product as its views show it: version and
-// waiting total, every batch with its totals, and one page of its waiting
-// lines; more reports that lines follow the page. No allocated line is
-// read (the batches carry their totals), nor any waiting line outside the
-// page, so a product with many lines costs no more than one with few.
-// Run it in one snapshot (event.Store.View) for the parts to agree. A SKU
-// never seen is an empty product at version 0.
-func (Products) ProductView(ctx context.Context, q event.Querier, sku string, page WaitingPage) (p *domain.Product, more bool, err error) {
-	p = domain.NewProduct(sku)
-	err = q.QueryRowContext(ctx, `SELECT version, next_seq, waiting FROM scm_products WHERE sku = ?`, sku).
-		Scan(&p.Version, &p.NextSeq, &p.Waiting)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("product %s: %w", sku, err)
-	}
-	if p.Batches, err = queryBatches(ctx, q, batchColumns+`WHERE sku = ? ORDER BY added_at, ref`, sku); err != nil {
-		return nil, false, err
-	}
-	if page.Limit <= 0 {
-		return p, p.Waiting > 0, nil
-	}
-	p.Backorders, err = queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
-		sku, page.After, page.Limit+1)
+// Stock is what a SKU's batches hold, over all of them.
+type Stock struct {
+	Batches   int // batches of the SKU, used up or not
+	Available int // stock free in them
+}
+
+// StockOf sums a SKU's batches without reading them (the catalog query,
+// asked for every order placed): a count over the SKU's index and a sum
+// over its batches with stock free.
+func (Products) StockOf(ctx context.Context, q event.Querier, sku string) (Stock, error) {
+	var st Stock
+	err := q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM scm_batches WHERE sku = ?),
+		(SELECT COALESCE(SUM(qty - allocated - reserved), 0) FROM scm_batches WHERE sku = ? AND qty > allocated + reserved)`,
+		sku, sku).Scan(&st.Batches, &st.Available)
 	if err != nil {
-		return nil, false, err
+		return Stock{}, fmt.Errorf("stock of %s: %w", sku, err)
 	}
-	if len(p.Backorders) <= page.Limit {
-		return p, false, nil
+	return st, nil
+}
+
+// BatchPage selects one page of a SKU's batches in allocation preference
+// (warehouse stock first, then the earliest ETA, then the oldest): those
+// after the batch After ("": from the first), at most Limit.
+type BatchPage struct {
+	After string
+	Limit int
+}
+
+// ErrUnknownAfter reports a page cursor that names no batch of the SKU.
+var ErrUnknownAfter = errors.New("no such batch of the SKU")
+
+// BatchesOf reads one page of a SKU's batches with their totals; next is
+// the After of the following page, "" after the last. A batch's place in
+// the order is its ETA ("" in the warehouse sorts first), when it was
+// added, and its ref, as the allocation preference has it.
+func (Products) BatchesOf(ctx context.Context, q event.Querier, sku string, page BatchPage) (bs []domain.Batch, next string, err error) {
+	query, args := batchColumns+`WHERE sku = ?`, []any{sku}
+	if page.After != "" {
+		var eta, at string
+		err := q.QueryRowContext(ctx, `SELECT eta, added_at FROM scm_batches WHERE ref = ? AND sku = ?`, page.After, sku).Scan(&eta, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, "", fmt.Errorf("batch %s of %s: %w", page.After, sku, ErrUnknownAfter)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("batches of %s: %w", sku, err)
+		}
+		query += ` AND (eta > ? OR (eta = ? AND (added_at > ? OR (added_at = ? AND ref > ?))))`
+		args = append(args, eta, eta, at, at, page.After)
 	}
-	p.Backorders = p.Backorders[:page.Limit]
-	return p, true, nil
+	bs, err = queryBatches(ctx, q, query+` ORDER BY eta, added_at, ref LIMIT ?`, append(args, page.Limit+1)...)
+	if err != nil || len(bs) <= page.Limit {
+		return bs, "", err
+	}
+	bs = bs[:page.Limit]
+	return bs, bs[len(bs)-1].Ref, nil
+}
+
+// View is a SKU's product as its views show it.
+type View struct {
+	SKU     string
+	Version int64
+	Waiting int   // quantity waiting, over every waiting line
+	Stock   Stock // over every batch
+	// Batches is one page of the batches in allocation preference;
+	// BatchesNext is the After of the next ("" after the last).
+	Batches     []domain.Batch
+	BatchesNext string
+	// Backorders is one page of the waiting lines, oldest first;
+	// MoreWaiting reports that lines follow it.
+	Backorders  []domain.Backorder
+	MoreWaiting bool
+}
+
+// ProductView reads a SKU's product as its views show it: version,
+// waiting and stock totals, one page of its batches and one of its
+// waiting lines. No allocated line is read (the batches carry their
+// totals), nor any batch or waiting line outside its page, so a product
+// with many lines or a long history of batches costs no more than one
+// with few. Run it in one snapshot (event.Store.View) for the parts to
+// agree. A SKU never seen is an empty product at version 0.
+func (r Products) ProductView(ctx context.Context, q event.Querier, sku string, waiting WaitingPage, batches BatchPage) (v View, err error) {
+	v.SKU = sku
+	err = q.QueryRowContext(ctx, `SELECT version, waiting FROM scm_products WHERE sku = ?`, sku).Scan(&v.Version, &v.Waiting)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return View{}, fmt.Errorf("product %s: %w", sku, err)
+	}
+	if v.Stock, err = r.StockOf(ctx, q, sku); err != nil {
+		return View{}, err
+	}
+	if v.Batches, v.BatchesNext, err = r.BatchesOf(ctx, q, sku, batches); err != nil {
+		return View{}, err
+	}
+	if waiting.Limit <= 0 {
+		return v, nil
+	}
+	v.Backorders, err = queryBackorders(ctx, q, sku, `WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		sku, waiting.After, waiting.Limit+1)
+	if err != nil {
+		return View{}, err
+	}
+	if len(v.Backorders) > waiting.Limit {
+		v.Backorders, v.MoreWaiting = v.Backorders[:waiting.Limit], true
+	}
+	return v, nil
 }
 
 // OrderLines lists an order's allocated lines and its lines waiting for

@@ -8,6 +8,8 @@ package adapters
 // Step 6 lets a load read only the batches with stock free (partial index)
 // and a batch's lines most recent first. Step 7 keeps each product's
 // waiting quantity, so that a command need not read every waiting line.
+// Step 8 orders each SKU's batches as the allocation prefers them, so
+// that their list reads one page (it also serves lookups by SKU).
 var Migrations = []string{`
 CREATE TABLE scm_batches (
 	ref      TEXT PRIMARY KEY,
@@ -68,4 +70,6 @@ DROP INDEX scm_allocations_batch;
 CREATE INDEX scm_allocations_batch_seq ON scm_allocations (batch_ref, seq);
 CREATE INDEX scm_batches_free ON scm_batches (sku) WHERE qty > allocated + reserved;`, `
 ALTER TABLE scm_products ADD COLUMN waiting BIGINT NOT NULL DEFAULT 0;
-UPDATE scm_products SET waiting = (SELECT COALESCE(SUM(b.qty), 0) FROM scm_backorders b WHERE b.sku = scm_products.sku);`}
+UPDATE scm_products SET waiting = (SELECT COALESCE(SUM(b.qty), 0) FROM scm_backorders b WHERE b.sku = scm_products.sku);`, `
+CREATE INDEX scm_batches_preference ON scm_batches (sku, eta, added_at, ref);
+DROP INDEX scm_batches_sku;`}

@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -43,7 +44,8 @@ func TestProductViewPages(t *testing.T) {
 		var got []string
 		page := adapters.WaitingPage{Limit: limit}
 		for pages := 1; ; pages++ {
-			p, more, err := repo.ProductView(ctx, s.Read(), "S", page)
+			p, err := repo.ProductView(ctx, s.Read(), "S", page, adapters.BatchPage{})
+			more := p.MoreWaiting
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,8 +64,85 @@ func TestProductViewPages(t *testing.T) {
 			t.Errorf("limit %d: pages gave %v, want %v", limit, got, want)
 		}
 	}
-	p, more, err := repo.ProductView(ctx, s.Read(), "S", adapters.WaitingPage{After: 21, Limit: 5})
-	if err != nil || len(p.Backorders) != 0 || more {
-		t.Errorf("after the last seq: %d lines, more %v, %v; want none", len(p.Backorders), more, err)
+	p, err := repo.ProductView(ctx, s.Read(), "S", adapters.WaitingPage{After: 21, Limit: 5}, adapters.BatchPage{})
+	if err != nil || len(p.Backorders) != 0 || p.MoreWaiting {
+		t.Errorf("after the last seq: %d lines, more %v, %v; want none", len(p.Backorders), p.MoreWaiting, err)
+	}
+}
+
+// TestBatchesPageInPreference pages through a SKU's batches at every page
+// size: warehouse stock first, then the earliest ETA, ties by when added
+// then by ref; each batch once, the stock totals over all of them, and a
+// cursor that names no batch of the SKU refused.
+func TestBatchesPageInPreference(t *testing.T) {
+	ctx := context.Background()
+	s := openInventory(t, sqlite.Options{})
+	// ref, eta, added_at, qty, allocated, in the order of preference.
+	rows := []struct {
+		ref, eta, at   string
+		qty, allocated int
+	}{
+		{"w-2", "", "2026-11-01T00:00:00.000000000Z", 5, 5},
+		{"w-1", "", "2026-11-02T00:00:00.000000000Z", 5, 1},
+		{"w-3", "", "2026-11-02T00:00:00.000000000Z", 5, 0},
+		{"e-1", "2026-12-05", "2026-11-01T00:00:00.000000000Z", 7, 0},
+		{"e-0", "2026-12-06", "2026-10-01T00:00:00.000000000Z", 3, 3},
+		{"e-2", "2026-12-06", "2026-11-03T00:00:00.000000000Z", 2, 0},
+	}
+	err := s.Update(ctx, func(ctx context.Context, tx event.Tx) error {
+		for _, r := range []struct{ ref, eta, at string }{{"x-1", "", "2026-10-01T00:00:00.000000000Z"}} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at) VALUES (?, 'OTHER', 9, ?, ?)`, r.ref, r.eta, r.at); err != nil {
+				return err
+			}
+		}
+		for i := len(rows) - 1; i >= 0; i-- { // inserted out of order
+			r := rows[i]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scm_batches (ref, sku, qty, eta, added_at, allocated) VALUES (?, 'S', ?, ?, ?, ?)`,
+				r.ref, r.qty, r.eta, r.at, r.allocated); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range rows {
+		want = append(want, r.ref)
+	}
+	var repo adapters.Products
+	for limit := 1; limit <= len(rows)+1; limit++ {
+		var got []string
+		page := adapters.BatchPage{Limit: limit}
+		for pages := 1; ; pages++ {
+			bs, next, err := repo.BatchesOf(ctx, s.Read(), "S", page)
+			if err != nil || len(bs) == 0 || pages > len(rows) {
+				t.Fatalf("limit %d, page %d: %d batches, %v", limit, pages, len(bs), err)
+			}
+			for _, b := range bs {
+				got = append(got, b.Ref)
+			}
+			if next == "" {
+				break
+			}
+			page.After = next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("limit %d: pages gave %v, want %v", limit, got, want)
+		}
+	}
+	v, err := repo.ProductView(ctx, s.Read(), "S", adapters.WaitingPage{}, adapters.BatchPage{Limit: 2})
+	if err != nil || v.Stock != (adapters.Stock{Batches: 6, Available: 4 + 5 + 7 + 2}) || len(v.Batches) != 2 || v.BatchesNext != "w-1" {
+		t.Errorf("view with 2 batches a page: stock %+v, %d batches, next %q, %v; want 6 batches, 18 available, next w-1",
+			v.Stock, len(v.Batches), v.BatchesNext, err)
+	}
+	for _, after := range []string{"x-1", "nope"} {
+		if _, _, err := repo.BatchesOf(ctx, s.Read(), "S", adapters.BatchPage{After: after, Limit: 2}); !errors.Is(err, adapters.ErrUnknownAfter) {
+			t.Errorf("after %s: %v, want ErrUnknownAfter", after, err)
+		}
+	}
+	if st, err := repo.StockOf(ctx, s.Read(), "NEW"); err != nil || st != (adapters.Stock{}) {
+		t.Errorf("stock of a SKU never seen: %+v, %v", st, err)
 	}
 }

@@ -8,19 +8,27 @@ import (
 	"github.com/banchan/banchan/internal/scm/inventory/domain"
 )
 
-// Product returns a SKU's product as of one moment: version, waiting
-// total, every batch with its allocated, reserved and available
-// quantities, and the page of its waiting lines (more: lines follow it).
-// Its allocated lines are not loaded: the batches carry their totals.
-func (a *App) Product(ctx context.Context, sku string, page adapters.WaitingPage) (p *domain.Product, more bool, err error) {
-	if page.Limit <= 0 { // totals and batches only (the catalog query): no snapshot needed
-		return a.products.ProductView(ctx, a.store.Read(), sku, page)
-	}
+// Product returns a SKU's product as of one moment (one snapshot):
+// version, waiting and stock totals, a page of its batches in allocation
+// preference with their allocated, reserved and available quantities, and
+// a page of its waiting lines. Its allocated lines are not loaded: the
+// batches carry their totals.
+func (a *App) Product(ctx context.Context, sku string, waiting adapters.WaitingPage, batches adapters.BatchPage) (v adapters.View, err error) {
 	err = a.store.View(ctx, func(ctx context.Context, q event.Querier) error {
-		p, more, err = a.products.ProductView(ctx, q, sku, page)
+		v, err = a.products.ProductView(ctx, q, sku, waiting, batches)
 		return err
 	})
-	return p, more, err
+	return v, err
+}
+
+// Batches returns a page of a SKU's batches in allocation preference.
+func (a *App) Batches(ctx context.Context, sku string, page adapters.BatchPage) ([]domain.Batch, string, error) {
+	return a.products.BatchesOf(ctx, a.store.Read(), sku, page)
+}
+
+// Stock sums a SKU's batches (the catalog query).
+func (a *App) Stock(ctx context.Context, sku string) (adapters.Stock, error) {
+	return a.products.StockOf(ctx, a.store.Read(), sku)
 }
 
 // Batch returns one batch with its quantities.

@@ -198,11 +198,3 @@ func (p *Product) checkLine(l Line) error {
 	}
 	return nil
 }
-
-// PreferredBatches returns the batches in allocation preference, with
-// their allocated and reserved quantities.
-func (p *Product) PreferredBatches() []Batch {
-	bs := slices.Clone(p.Batches)
-	preferred(bs)
-	return bs
-}

@@ -134,31 +134,72 @@ func (h HTTP) changeQuantity(w http.ResponseWriter, r *http.Request) {
 	h.getBatch(w, r)
 }
 
+// Batches per page of a SKU's batch list, by default and at most; the
+// product view shows the first page.
+const (
+	defaultBatchPage = 100
+	maxBatchPage     = 1000
+)
+
+// nextRef is a page's next cursor: null after the last page.
+func nextRef(ref string) *string {
+	if ref == "" {
+		return nil
+	}
+	return &ref
+}
+
+// listBatches answers one page of a SKU's batches in allocation
+// preference: ?limit= (1-1000, default 100) and ?after= (the previous
+// page's next, a batch ref; next is null on the last page).
 func (h HTTP) listBatches(w http.ResponseWriter, r *http.Request) {
-	if err := web.Params(r, "sku"); err != nil {
+	if err := web.Params(r, "sku", "after", "limit"); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	sku := r.URL.Query().Get("sku")
+	v := r.URL.Query()
+	sku := v.Get("sku")
+	var bad web.Fields
 	if sku == "" {
-		h.fail(w, r, web.Invalid(web.FieldError{Field: "sku", Reason: "query parameter required"}))
+		bad.Add("sku", "query parameter required")
+	}
+	page := adapters.BatchPage{After: v.Get("after"), Limit: defaultBatchPage}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxBatchPage {
+			bad.Add("limit", "want a number from 1 to "+strconv.Itoa(maxBatchPage))
+		}
+		page.Limit = n
+	}
+	if err := bad.Err(); err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	p, _, err := h.App.Product(r.Context(), sku, adapters.WaitingPage{})
+	bs, next, err := h.App.Batches(r.Context(), sku, page)
+	if errors.Is(err, adapters.ErrUnknownAfter) {
+		err = web.Invalid(web.FieldError{Field: "after", Reason: "want the ref of a batch of SKU " + sku + " (a page's next)"})
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "batches": views(p.PreferredBatches())})
+	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "batches": views(bs), "next": nextRef(next)})
 }
 
-// getSKU is the catalog query: 200 when the SKU has stock records, else 404.
+// getSKU is the catalog query: 200 when the SKU has stock records, else
+// 404. It sums the batches without reading them.
 func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := h.knownProduct(w, r, adapters.WaitingPage{})
-	if !ok {
+	sku := r.PathValue("sku")
+	st, err := h.App.Stock(r.Context(), sku)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "available": p.Available(), "batches": len(p.Batches)})
+	if st.Batches == 0 {
+		h.unknownSKU(w, r, sku)
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"sku": sku, "available": st.Available, "batches": st.Batches})
 }
 
 // UnknownSKUProblem is the problem type of a 404 for a SKU without stock
@@ -166,21 +207,10 @@ func (h HTTP) getSKU(w http.ResponseWriter, r *http.Request) {
 // a path the server does not serve (a wrong base URL).
 const UnknownSKUProblem = "/problems/unknown-sku"
 
-// knownProduct loads the product of the path's SKU with a page of its
-// waiting lines, answering 404 for a SKU without stock records.
-func (h HTTP) knownProduct(w http.ResponseWriter, r *http.Request, page adapters.WaitingPage) (*domain.Product, bool, bool) {
-	p, more, err := h.App.Product(r.Context(), r.PathValue("sku"), page)
-	if err != nil {
-		h.fail(w, r, err)
-		return nil, false, false
-	}
-	if len(p.Batches) == 0 {
-		np := web.NewProblem(http.StatusNotFound, "unknown SKU "+p.SKU)
-		np.Type = UnknownSKUProblem
-		h.fail(w, r, np)
-		return nil, false, false
-	}
-	return p, more, true
+func (h HTTP) unknownSKU(w http.ResponseWriter, r *http.Request, sku string) {
+	np := web.NewProblem(http.StatusNotFound, "unknown SKU "+sku)
+	np.Type = UnknownSKUProblem
+	h.fail(w, r, np)
 }
 
 // Waiting lines per page of the product view, by default and at most.
@@ -189,17 +219,24 @@ const (
 	maxWaitingPage     = 1000
 )
 
-// getProduct answers the product with one page of its waiting lines,
-// oldest first: ?limit= (1-1000, default 100) and ?after= (the previous
-// page's next; next is null on the last page).
+// getProduct answers the product with the first page of its batches
+// (batchesNext, when more follow, is the after of the batch list's next
+// page) and one page of its waiting lines, oldest first: ?limit= (1-1000,
+// default 100) and ?after= (the previous page's next; next is null on
+// the last page).
 func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 	page, err := waitingPage(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	p, more, ok := h.knownProduct(w, r, page)
-	if !ok {
+	p, err := h.App.Product(r.Context(), r.PathValue("sku"), page, adapters.BatchPage{Limit: defaultBatchPage})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.Stock.Batches == 0 {
+		h.unknownSKU(w, r, p.SKU)
 		return
 	}
 	backorders := p.Backorders
@@ -207,11 +244,12 @@ func (h HTTP) getProduct(w http.ResponseWriter, r *http.Request) {
 		backorders = []domain.Backorder{}
 	}
 	var next *int64
-	if more && len(backorders) > 0 {
+	if p.MoreWaiting && len(backorders) > 0 {
 		next = &backorders[len(backorders)-1].Seq
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "version": p.Version, "available": p.Available(),
-		"waiting": p.Waiting, "batches": views(p.PreferredBatches()), "backorders": backorders, "next": next})
+	web.JSON(w, http.StatusOK, map[string]any{"sku": p.SKU, "version": p.Version, "available": p.Stock.Available,
+		"waiting": p.Waiting, "batches": views(p.Batches), "batchCount": p.Stock.Batches,
+		"batchesNext": nextRef(p.BatchesNext), "backorders": backorders, "next": next})
 }
 
 // waitingPage reads ?after= and ?limit=, naming what is wrong.
