@@ -124,6 +124,8 @@ func TestInventoryErrorsNameTheProblem(t *testing.T) {
 		{"POST", "/allocate", `{"orderid":"` + long + `","sku":"TOFU","qty":1}`, 400, "order id: 129 characters, at most 128"},
 		{"POST", "/allocate", `{"orderid":"cart:k-1","sku":"TOFU","qty":1}`, 400, `order id "cart:k-1": may not start with "cart:"`},
 		{"POST", "/allocate", `{"orderid":"o\u00001","sku":"TOFU","qty":1}`, 400, "order id: control characters"},
+		{"POST", "/allocate", `{"orderid":"o-1\u200b","sku":"TOFU","qty":1}`, 400, "order id: invisible format character U+200B"},
+		{"POST", "/v1/allocations", `{"orderId":"\u202eo-1","sku":"TOFU","qty":1}`, 422, "order id: invisible format character U+202E"},
 		{"POST", "/allocate", `{"orderid":"` + strings.Repeat("주", 129) + `","sku":"TOFU","qty":1}`, 400, "order id: 129 characters, at most 128"},
 		{"POST", "/allocate", "{\"orderid\":\"o-\xff\",\"sku\":\"TOFU\",\"qty\":1}", 400, "orderid: not valid Unicode text"},
 		{"POST", "/allocate", `{"orderid":"o-\ud800","sku":"TOFU","qty":1}`, 400, "orderid: not valid Unicode text"},

@@ -62,6 +62,11 @@ func unknownSKU(sku string) error { return fmt.Errorf("%w %s", ErrUnknownSKU, sk
 // maxOrderID is the most characters an order id may have.
 const maxOrderID = 128
 
+// invisible reports a format character (Unicode Cf: zero-width spaces and
+// joiners, bidirectional overrides, the byte order mark, soft hyphens),
+// which would make two ids that print alike differ.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
 // checkLine validates an order line's fields, naming the first that is wrong.
 func checkLine(orderID, sku string, qty int) error {
 	switch {
@@ -73,6 +78,9 @@ func checkLine(orderID, sku string, qty int) error {
 		return invalid("order id %q: may not start with %q (kept for cart reservations)", orderID, adapters.HoldPrefix)
 	case strings.ContainsFunc(orderID, unicode.IsControl):
 		return invalid("order id: control characters are not allowed")
+	case strings.ContainsFunc(orderID, invisible):
+		r, _ := utf8.DecodeRuneInString(orderID[strings.IndexFunc(orderID, invisible):])
+		return invalid("order id: invisible format character U+%04X is not allowed (two ids that look alike must be alike)", r)
 	case sku == "":
 		return invalid("sku: required")
 	case qty <= 0 || qty > domain.MaxBatchQty:
