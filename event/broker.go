@@ -78,6 +78,17 @@ type SubscribeOptions struct {
 	// AckWait is how long a delivery may stay unsettled before the broker
 	// redelivers it (default 30s).
 	AckWait time.Duration
+	// Owner, if set, names the store that keeps the subscription's
+	// handling state (its inbox: what it has done already). The members of
+	// one durable subscription must share that store: a member on another
+	// would handle its share of the messages against state the others
+	// never see. The broker keeps the owner of the first member and
+	// refuses a member with another (ErrOwnedElsewhere), unless TakeOver,
+	// which makes the new one the owner (a store moved or restored under a
+	// new identity). Two members opened at the same moment for the first
+	// time may both pass.
+	Owner    string
+	TakeOver bool
 }
 
 // Defaults fills unset options.

@@ -26,6 +26,10 @@ type ConsumerConfig struct {
 	Workers int
 	// AckWait before the broker redelivers an unsettled message (default 30s).
 	AckWait time.Duration
+	// Owner and TakeOver bind the subscription to the store its handlers
+	// keep their state in (see SubscribeOptions.Owner).
+	Owner    string
+	TakeOver bool
 	// HandlerTimeout bounds one handler call (default AckWait minus a margin).
 	HandlerTimeout time.Duration
 	// MaxDeliveries is how many times a failing message is tried before it
@@ -123,7 +127,7 @@ func (c *Consumer) Types() []string {
 // Start opens the subscription.
 func (c *Consumer) Start(ctx context.Context) error {
 	s, err := c.sub.Subscribe(ctx, SubscribeOptions{Name: c.cfg.Name, Topics: c.cfg.Topics,
-		Workers: c.cfg.Workers, AckWait: c.cfg.AckWait}, c.deliver)
+		Workers: c.cfg.Workers, AckWait: c.cfg.AckWait, Owner: c.cfg.Owner, TakeOver: c.cfg.TakeOver}, c.deliver)
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", c.cfg.Name, err)
 	}

@@ -33,4 +33,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrClosed reports use of a closed component.
 	ErrClosed = errors.New("closed")
+	// ErrOwnedElsewhere reports a subscription bound to another store (see
+	// SubscribeOptions.Owner).
+	ErrOwnedElsewhere = errors.New("subscription bound to another store")
 )

@@ -2,8 +2,10 @@ package eventtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -30,6 +32,7 @@ func TestBroker(t *testing.T, newBroker func(t *testing.T) event.Broker) {
 		{"Dedup", testDedup},
 		{"RetryDoesNotBlockOthers", testRetryDoesNotBlock},
 		{"DeadLetters", testDeadLetters},
+		{"Owner", testOwner},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,5 +219,49 @@ func testInvalidOptions(t *testing.T, b event.Broker) {
 			_ = s.Close()
 			t.Errorf("Subscribe(%+v) succeeded, want an error", o)
 		}
+	}
+}
+
+// testOwner: the members of a durable subscription share the store its
+// first member named; a member on another store is refused, also after
+// every member closed, until one takes the subscription over. Without an
+// owner nothing is checked, and other subscriptions are not bound.
+func testOwner(t *testing.T, b event.Broker) {
+	ctx := context.Background()
+	open := func(name, owner string, takeOver bool) (event.Subscription, error) {
+		s, err := b.Subscribe(ctx, event.SubscribeOptions{Name: name, Topics: []string{topic}, Owner: owner, TakeOver: takeOver},
+			func(ctx context.Context, d event.Delivery) { _ = d.Ack(ctx) })
+		if err == nil {
+			t.Cleanup(func() { _ = s.Close() })
+		}
+		return s, err
+	}
+	first, err := open("kitchen", "store-a", false)
+	if err != nil {
+		t.Fatalf("first member: %v", err)
+	}
+	if _, err := open("kitchen", "store-a", false); err != nil {
+		t.Errorf("a second member on the same store: %v", err)
+	}
+	if _, err := open("kitchen", "store-b", false); !errors.Is(err, event.ErrOwnedElsewhere) {
+		t.Errorf("a member on another store: %v, want ErrOwnedElsewhere", err)
+	} else if !strings.Contains(err.Error(), "store-a") || !strings.Contains(err.Error(), "store-b") {
+		t.Errorf("refusal %q names neither store", err)
+	}
+	if _, err := open("kitchen", "", false); err != nil {
+		t.Errorf("a member naming no store: %v", err)
+	}
+	if _, err := open("billing", "store-b", false); err != nil {
+		t.Errorf("another subscription on another store: %v", err)
+	}
+	_ = first.Close()
+	if _, err := open("kitchen", "store-b", false); !errors.Is(err, event.ErrOwnedElsewhere) {
+		t.Errorf("a member on another store after the first closed: %v, want ErrOwnedElsewhere", err)
+	}
+	if _, err := open("kitchen", "store-b", true); err != nil {
+		t.Fatalf("taking the subscription over: %v", err)
+	}
+	if _, err := open("kitchen", "store-a", false); !errors.Is(err, event.ErrOwnedElsewhere) {
+		t.Errorf("a member on the former owner's store: %v, want ErrOwnedElsewhere", err)
 	}
 }

@@ -20,6 +20,8 @@ type StoreUnderTest interface {
 	event.DeadLetterStore
 	event.SubscriptionRegistry
 	event.Backlog
+	// ID is the store's identity, the same for every process that opens it.
+	ID(ctx context.Context) (string, error)
 }
 
 // TestStore runs the store conformance suite. newStore must return a fresh,
@@ -47,6 +49,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) StoreUnderTest) {
 		{"OutboxRecoversLostBroker", testOutboxRecoversLostBroker},
 		{"OutboxRecoversBrokerTailLoss", testOutboxRecoversTailLoss},
 		{"InboxPrune", testInboxPrune},
+		{"Identity", testIdentity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,5 +242,17 @@ func testConcurrentUpdates(t *testing.T, s StoreUnderTest) {
 		if row == fails || ids[envs[i].ID] == fails {
 			t.Errorf("update %d (failing: %v): row present %v, envelope logged %v", i, fails, row, ids[envs[i].ID])
 		}
+	}
+}
+
+// testIdentity: a store has one identity, kept from one call to the next.
+func testIdentity(t *testing.T, s StoreUnderTest) {
+	ctx := context.Background()
+	id, err := s.ID(ctx)
+	if err != nil || len(id) < 16 {
+		t.Fatalf("ID = %q, %v; want an identity of at least 16 characters", id, err)
+	}
+	if again, err := s.ID(ctx); again != id || err != nil {
+		t.Errorf("ID again = %q, %v; want %q", again, err, id)
 	}
 }

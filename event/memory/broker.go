@@ -54,6 +54,7 @@ type Broker struct {
 	seen    *window
 	cursors map[cursorKey]*cursor
 	subs    map[*subscription]struct{}
+	owners  map[string]string // subscription name → its store
 }
 
 // New returns an empty broker.
@@ -62,7 +63,7 @@ func New(cfg Config) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Broker{seen: newWindow(cfg.Duplicates), cursors: map[cursorKey]*cursor{},
+	return &Broker{seen: newWindow(cfg.Duplicates), cursors: map[cursorKey]*cursor{}, owners: map[string]string{},
 		subs: map[*subscription]struct{}{}}, nil
 }
 

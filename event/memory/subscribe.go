@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,15 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 		s.pool.Close()
 		cancel()
 		return nil, event.ErrClosed
+	}
+	if owner := b.owners[opts.Name]; opts.Owner != "" && owner != "" && owner != opts.Owner && !opts.TakeOver {
+		s.pool.Close()
+		cancel()
+		return nil, fmt.Errorf("subscription %s is bound to store %s, and this member's store is %s: %w",
+			opts.Name, owner, opts.Owner, event.ErrOwnedElsewhere)
+	}
+	if opts.Owner != "" {
+		b.owners[opts.Name] = opts.Owner
 	}
 	topics := slices.Clone(opts.Topics)
 	slices.Sort(topics)

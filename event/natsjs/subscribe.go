@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,15 +46,58 @@ type subscription struct {
 	once   sync.Once
 }
 
+// ownerMark precedes the owner in a consumer's description: JetStream 2.9
+// has no consumer metadata, and the description is kept with the consumer
+// for as long as the stream.
+const ownerMark = "; store "
+
+// checkOwner refuses a member of the subscription whose store is not the
+// one the consumer name is bound to (event.ErrOwnedElsewhere), unless it
+// takes the subscription over. A consumer not there yet, or made before
+// owners were kept, is bound to nothing. It returns the owner the
+// consumer is to keep: the member's, or for a member that names none,
+// the one it has.
+func (b *Broker) checkOwner(ctx context.Context, name string, opts event.SubscribeOptions) (string, error) {
+	if opts.TakeOver {
+		return opts.Owner, nil
+	}
+	cons, err := b.js.Consumer(ctx, b.cfg.Stream, name)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return opts.Owner, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("natsjs: consumer %s: %w", name, err)
+	}
+	desc := cons.CachedInfo().Config.Description
+	i := strings.LastIndex(desc, ownerMark)
+	if i < 0 {
+		return opts.Owner, nil
+	}
+	owner := desc[i+len(ownerMark):]
+	if opts.Owner != "" && owner != opts.Owner {
+		return "", fmt.Errorf("natsjs: consumer %s of stream %s is bound to store %s, and this member's store is %s: %w",
+			name, b.cfg.Stream, owner, opts.Owner, event.ErrOwnedElsewhere)
+	}
+	return owner, nil
+}
+
 // fetchWait bounds one pull request: how long Close may wait for the
 // fetch in flight to end.
 const fetchWait = 500 * time.Millisecond
 
 func (s *subscription) consume(ctx context.Context, b *Broker, opts event.SubscribeOptions, topic string) error {
 	name := opts.Name + "_" + topic
+	owner, err := b.checkOwner(ctx, name, opts)
+	if err != nil {
+		return err
+	}
+	desc := "banchan subscription " + opts.Name + " on topic " + topic
+	if owner != "" {
+		desc += ownerMark + owner
+	}
 	cons, err := b.js.CreateOrUpdateConsumer(ctx, b.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       name,
-		Description:   "banchan subscription " + opts.Name + " on topic " + topic,
+		Description:   desc,
 		FilterSubject: b.cfg.Prefix + "." + topic + ".>",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -63,6 +107,12 @@ func (s *subscription) consume(ctx context.Context, b *Broker, opts event.Subscr
 	})
 	if err != nil {
 		return fmt.Errorf("natsjs: consumer %s: %w", name, err)
+	}
+	if opts.Owner != "" && !opts.TakeOver {
+		// A member on another store may have created it at the same moment.
+		if _, err := b.checkOwner(ctx, name, opts); err != nil {
+			return err
+		}
 	}
 	log := b.cfg.Logger.With("consumer", name)
 	if info := cons.CachedInfo(); info != nil && (info.NumAckPending > 0 || info.NumPending > 0) {

@@ -42,7 +42,8 @@ func lostToAnother(err error) bool {
 }
 
 // schema is the toolkit's DDL as migration steps: new steps are appended,
-// applied ones never change. Step 2 is the subscription registry.
+// applied ones never change. Step 2 is the subscription registry; step 3
+// gives the store its identity (see sqlstore.Store.ID).
 var schema = []string{`
 CREATE TABLE event_log (
 	position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -88,7 +89,9 @@ CREATE TABLE event_subscriptions (
 	topic TEXT NOT NULL,
 	type  TEXT NOT NULL,
 	PRIMARY KEY (name, topic, type)
-);`}
+);`, `
+CREATE TABLE event_store (id TEXT NOT NULL);
+INSERT INTO event_store (id) VALUES (md5(random()::text || clock_timestamp()::text));`}
 
 // Options configure Open.
 type Options struct {

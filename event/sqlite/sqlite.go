@@ -29,7 +29,8 @@ var Dialect = sqlstore.Dialect{
 }
 
 // schema is the toolkit's DDL as migration steps: new steps are appended,
-// applied ones never change. Step 2 is the subscription registry.
+// applied ones never change. Step 2 is the subscription registry; step 3
+// gives the store its identity (see sqlstore.Store.ID).
 var schema = []string{`
 CREATE TABLE event_log (
 	position       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,7 +76,9 @@ CREATE TABLE event_subscriptions (
 	topic TEXT NOT NULL,
 	type  TEXT NOT NULL,
 	PRIMARY KEY (name, topic, type)
-);`}
+);`, `
+CREATE TABLE event_store (id TEXT NOT NULL);
+INSERT INTO event_store (id) SELECT lower(hex(randomblob(16)));`}
 
 // Options configure Open.
 type Options struct {

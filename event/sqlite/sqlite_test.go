@@ -43,6 +43,10 @@ func TestReopenKeepsData(t *testing.T) {
 	if err := s.SetCheckpoint(ctx, "relay", 9); err != nil {
 		t.Fatal(err)
 	}
+	id, err := s.ID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +58,16 @@ func TestReopenKeepsData(t *testing.T) {
 	defer s.Close()
 	if cp, err := s.Checkpoint(ctx, "relay"); err != nil || cp != 9 {
 		t.Errorf("checkpoint after reopen = %d, %v; want 9", cp, err)
+	}
+	if again, err := s.ID(ctx); again != id || err != nil {
+		t.Errorf("identity after reopen = %q, %v; want %q", again, err, id)
+	}
+	other, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "other.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if oid, err := other.ID(ctx); oid == id || err != nil {
+		t.Errorf("another database's identity = %q, %v; want one of its own, not %q", oid, err, id)
 	}
 }

@@ -119,6 +119,18 @@ func New(ctx context.Context, d Dialect, db, reader *sql.DB, opts Options) (*Sto
 	return s, nil
 }
 
+// ID is the store's identity: made once, when its tables were created,
+// and the same for every process that opens it, so that processes can
+// tell whether they share one store (see event.SubscribeOptions.Owner). A
+// copy restored from a backup keeps it; a database made anew has another.
+func (s *Store) ID(ctx context.Context) (string, error) {
+	var id string
+	if err := s.reader.QueryRowContext(ctx, `SELECT id FROM event_store`).Scan(&id); err != nil {
+		return "", fmt.Errorf("%s: store identity: %w", s.d.Name, err)
+	}
+	return id, nil
+}
+
 // Exclusive reports whether this process is the database's only writer.
 func (s *Store) Exclusive() bool { return s.opts.Exclusive }
 

@@ -60,6 +60,10 @@ type Config struct {
 	SimulateMaxDelay time.Duration
 	LogLevel         string
 	LogFormat        string
+	// TakeOverSubscriptions binds the durable subscriptions of the services
+	// run here to this process's store even when they are bound to another
+	// (see event.SubscribeOptions.Owner).
+	TakeOverSubscriptions bool
 	// NoSync turns off fsync in embedded mode (benchmarks of the cost only).
 	NoSync bool
 	// NoGroupCommit commits every SQLite transaction on its own (benchmarks
@@ -135,6 +139,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	dur(&c.InboxRetention, "inbox-retention", "how long the inbox keeps the record of a handled event once every subscription has "+
 		"acknowledged it, against redelivery; longer than any consumer may stay away (0 keeps every record)")
 	dur(&c.AllocationDeadline, "allocation-deadline", "how long an order may wait for stock before FulfilmentDelayed is raised")
+	fs.BoolVar(&c.TakeOverSubscriptions, "take-over-subscriptions", c.TakeOverSubscriptions, "bind the durable subscriptions "+
+		"of the services run here to this process's store even if processes on another store had them: only for a store moved, "+
+		"or made anew on purpose, with every process on the former one stopped"+envNote("take-over-subscriptions"))
 	fs.BoolVar(&c.Simulate, "simulate", c.Simulate, "drive kitchen, warehouse and delivery steps by themselves and seed demo batches (a first look; off by default)"+envNote("simulate"))
 	dur(&c.SimulateMinDelay, "simulate-min-delay", "with --simulate: shortest delay before each step")
 	dur(&c.SimulateMaxDelay, "simulate-max-delay", "with --simulate: longest delay before each step")
@@ -369,7 +376,7 @@ func (c Config) LogAttrs() []any {
 		"scm_url", orDefault(c.SCMURL, "in-process"), "redis_url", orDefault(Mask(c.RedisURL), "none"), "max_deliveries", c.MaxDeliveries,
 		"retry_base", c.RetryBase, "retry_max", c.RetryMax, "ack_wait", c.AckWait, "workers", c.Workers,
 		"shutdown_timeout", c.ShutdownTimeout, "reservation_ttl", c.ReservationTTL, "inbox_retention", c.InboxRetention,
-		"allocation_deadline", c.AllocationDeadline, "simulate", c.Simulate, "log_level", c.LogLevel, "log_format", c.LogFormat}
+		"allocation_deadline", c.AllocationDeadline, "take_over_subscriptions", c.TakeOverSubscriptions, "simulate", c.Simulate, "log_level", c.LogLevel, "log_format", c.LogFormat}
 }
 
 // givenOr is a setting's value, or what stands for it when it was not given.

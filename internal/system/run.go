@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
 )
 
@@ -38,6 +39,11 @@ func (s *System) Run(ctx context.Context) error {
 	defer func() { stopRunners(); runners.Wait() }()
 	for _, name := range s.Subscriptions() {
 		if err := s.consumers[name].Start(ctx); err != nil {
+			if errors.Is(err, event.ErrOwnedElsewhere) {
+				err = fmt.Errorf("%w\nThe processes running %s on this stream use another store: processes of one service share one "+
+					"(the same --postgres-url and --postgres-schema), or each has a --nats-stream of its own. Only if that store is gone "+
+					"for good, with every process on it stopped, start this one with --take-over-subscriptions", err, name)
+			}
 			stopRelay()
 			<-relayDone
 			_ = srv.Close()

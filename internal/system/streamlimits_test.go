@@ -42,9 +42,10 @@ func TestStreamLimitsReachTheBroker(t *testing.T) {
 			t.Errorf("%s: stream %s: max age %s, max bytes %d; want %s, %d", when, stream, c.MaxAge, c.MaxBytes, wantAge, wantBytes)
 		}
 	}
+	dir := t.TempDir() // each start is a restart of one process: its store binds the subscriptions
 	start := func(age *time.Duration, size *int64) {
 		t.Helper()
-		testenv.Start(t, func(c *system.Config) {
+		testenv.Start(t, testenv.WithDataDir(dir), func(c *system.Config) {
 			c.NATSURL, c.NATSStream, c.NATSPrefix = url, stream, "testlimits"+suffix
 			c.NATSMaxAge, c.NATSMaxBytes = age, size
 		}).Stop()

@@ -226,8 +226,17 @@ func (s *System) wire(ctx context.Context) error {
 // registers what it handles in the store, so that a relay (in this process
 // or another sharing the store) knows what the subscription still waits for
 // if the broker loses its data.
+//
+// The subscription is bound to the store (its identity): a process of the
+// same service on another store, whose inbox and state the others never
+// see, is refused instead of taking a share of the messages.
 func (s *System) subscribe(ctx context.Context, name string, svc service) error {
+	owner, err := s.store.ID(ctx)
+	if err != nil {
+		return err
+	}
 	c, err := event.NewConsumer(event.ConsumerConfig{Name: name, Topics: svc.Topics(), Workers: s.cfg.Workers,
+		Owner: s.storeKind() + owner, TakeOver: s.cfg.TakeOverSubscriptions,
 		AckWait: s.cfg.AckWait, MaxDeliveries: s.cfg.MaxDeliveries, BaseDelay: s.cfg.RetryBase,
 		MaxDelay: s.cfg.RetryMax, Logger: s.log.With("service", name)}, s.broker, s.store)
 	if err != nil {
@@ -239,6 +248,16 @@ func (s *System) subscribe(ctx context.Context, name string, svc service) error 
 	}
 	s.consumers[name] = c
 	return nil
+}
+
+// storeKind starts the owner of this process's subscriptions: the store's
+// engine (and schema), the same for every process sharing the store, so
+// that a refusal says what the other processes run on.
+func (s *System) storeKind() string {
+	if s.cfg.PostgresURL != "" {
+		return "postgres/" + s.cfg.PostgresSchema + "/"
+	}
+	return "sqlite/"
 }
 
 func (s *System) routes() {

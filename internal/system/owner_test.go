@@ -1,0 +1,84 @@
+package system_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/banchan/banchan/event"
+	"github.com/banchan/banchan/event/eventtest"
+	"github.com/banchan/banchan/internal/system"
+	"github.com/banchan/banchan/internal/testenv"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TestAProcessOnAnotherStoreIsRefused: on the machine's NATS server, a
+// second scm process on a store of its own (an operator who forgot
+// --postgres-url) is refused at start, naming both stores and the way
+// out, instead of taking a share of the first one's messages; with
+// --take-over-subscriptions it takes them, and the first, started again,
+// is then the one refused.
+func TestAProcessOnAnotherStoreIsRefused(t *testing.T) {
+	url := eventtest.NATSURL()
+	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
+	eventtest.RequireService(t, "NATS JetStream at "+url, err)
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	suffix := hex.EncodeToString(b)
+	stream := "TEST_OWNER_" + suffix
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	onStream := func(c *system.Config) {
+		c.NATSURL, c.NATSStream, c.NATSPrefix = url, stream, "testowner"+suffix
+		c.Services = []string{"scm"}
+	}
+	// refused starts a process on dir and returns how its run ended, within
+	// a deadline (a refused one ends at once).
+	refused := func(dir string) error {
+		t.Helper()
+		cfg := system.Default()
+		cfg.HTTP, cfg.DataDir, cfg.NoSync = "127.0.0.1:0", dir, true
+		onStream(&cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		sys, err := system.New(ctx, cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("new system on %s: %v", dir, err)
+		}
+		return sys.Run(ctx)
+	}
+	first := testenv.Start(t, onStream)
+	first.AddBatch("b-1", "TOFU", 5)
+	second := t.TempDir()
+	err = refused(second)
+	if !errors.Is(err, event.ErrOwnedElsewhere) {
+		t.Fatalf("a second scm process on a store of its own: %v, want it refused", err)
+	}
+	for _, want := range []string{"scm_", "sqlite/", "--take-over-subscriptions"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not say %q", err, want)
+		}
+	}
+	// The first goes on serving.
+	var line struct{ BatchRef string }
+	first.JSON("POST", "/v1/allocations", `{"orderId":"o-1","sku":"TOFU","qty":1}`, 201, &line)
+	if line.BatchRef != "b-1" {
+		t.Errorf("the first process after the refusal allocated %+v, want b-1", line)
+	}
+	first.Stop()
+
+	testenv.Start(t, onStream, func(c *system.Config) { c.DataDir, c.TakeOverSubscriptions = second, true }).Stop()
+	if err := refused(first.Config.DataDir); !errors.Is(err, event.ErrOwnedElsewhere) {
+		t.Errorf("the first process started again after the take-over: %v, want it refused", err)
+	}
+}
