@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 )
 
 // MaxBody is the largest request body accepted.
@@ -75,15 +76,43 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 
 // readLimited reads the body, at most MaxBody bytes (413 beyond).
 func readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if r.ContentLength > MaxBody {
+		return nil, tooLarge(w, r, r.Body)
+	}
+	raw := r.Body
+	body, err := io.ReadAll(http.MaxBytesReader(w, raw, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
+			return nil, tooLarge(w, r, raw)
 		}
 		return nil, NewProblem(http.StatusBadRequest, "reading body: "+err.Error())
 	}
 	return body, nil
+}
+
+// Bounds of what is read and dropped of a body over MaxBody before its
+// 413 is sent.
+const (
+	drainLimit = 16 << 20
+	drainTime  = 10 * time.Second
+)
+
+// tooLarge is the 413 of a body over MaxBody. A client that waits for
+// "100 Continue" has sent none of it and is answered at once; any other
+// has its body, up to drainLimit, read and dropped first: a client that
+// writes the whole body before it reads the answer (Python's http.client,
+// many others) would otherwise have the connection reset under it while
+// it writes, and lose the 413.
+func tooLarge(w http.ResponseWriter, r *http.Request, rest io.Reader) error {
+	p := NewProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over %d bytes", MaxBody))
+	w.Header().Set("Connection", "close")
+	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") && r.ContentLength > MaxBody {
+		return p
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(drainTime))
+	_, _ = io.CopyN(io.Discard, rest, drainLimit)
+	return p
 }
 
 // DecodeBytes decodes one JSON object strictly; see Decode.
