@@ -43,6 +43,10 @@ var (
 	skuRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
+// ValidRef reports whether ref can be a batch reference: 1-64 letters,
+// digits or ._:-, starting with a letter or digit.
+func ValidRef(ref string) bool { return refRe.MatchString(ref) }
+
 // MaxBatchQty bounds one batch.
 const MaxBatchQty = 10_000_000
 

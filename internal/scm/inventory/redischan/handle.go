@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/banchan/banchan/event"
@@ -21,6 +22,9 @@ var ErrMalformed = errors.New("malformed message")
 // names match exactly (encoding/json alone would take "BatchRef" too) and
 // nothing else may be there.
 func decode(payload []byte) (ref string, qty int, err error) {
+	if len(payload) > MaxMessage {
+		return "", 0, malformed("%d bytes: a change_batch_quantity message is at most %d", len(payload), MaxMessage)
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &fields); err != nil {
 		return "", 0, malformed("want a JSON object: %v", err)
@@ -41,6 +45,9 @@ func decode(payload []byte) (ref string, qty int, err error) {
 	rawRef, ok := fields["batchref"]
 	if !ok || json.Unmarshal(rawRef, &ref) != nil || ref == "" {
 		return "", 0, malformed("batchref: want a non-empty string")
+	}
+	if !domain.ValidRef(ref) {
+		return "", 0, malformed("batchref %s: want 1-64 letters, digits or ._:- (a batch's ref)", quoteShort(ref))
 	}
 	rawQty, ok := fields["qty"]
 	if !ok || string(rawQty) == "null" || json.Unmarshal(rawQty, &qty) != nil {
@@ -76,6 +83,23 @@ func repeatedKey(payload []byte) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// MaxMessage bounds a change_batch_quantity message: the largest valid
+// one is under 120 bytes. What a dead letter keeps of a longer one is cut
+// to this size.
+const MaxMessage = 4 << 10
+
+// maxReason bounds a dead letter's reason.
+const maxReason = 1 << 10
+
+// quoteShort quotes s, its first 64 bytes only when longer (with their
+// length), for a message that names a value that may be huge.
+func quoteShort(s string) string {
+	if len(s) <= 64 {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", strings.ToValidUTF8(s[:64], ""), len(s))
 }
 
 func malformed(format string, args ...any) error {
@@ -127,14 +151,21 @@ func (s *Subscriber) apply(ctx context.Context, payload []byte) (err error) {
 }
 
 func (s *Subscriber) deadLetter(ctx context.Context, payload []byte, attempts int, cause error) {
+	reason := cause.Error()
+	if len(reason) > maxReason {
+		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
+	}
+	if len(payload) > MaxMessage {
+		payload = payload[:MaxMessage] // malformed already: its reason says how long it was
+	}
 	dl := event.DeadLetter{Subscription: s.cfg.Name, Handler: s.cfg.Name + "/ChangeBatchQuantity",
-		Subject: s.cfg.Channel, Reason: cause.Error(), Attempts: attempts, Payload: payload,
+		Subject: s.cfg.Channel, Reason: reason, Attempts: attempts, Payload: payload,
 		Accumulate: true} // Redis never redelivers: each arrival of the same message counts
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.HandlerTimeout)
 	defer cancel()
 	if _, err := s.dlq.PutDeadLetter(ctx, dl); err != nil {
 		// Redis will not send it again: the log is all that is left of it.
-		s.log.Error("store dead letter; message lost", "err", err, "reason", dl.Reason, "payload", string(payload))
+		s.log.Error("store dead letter; message lost", "err", err, "reason", dl.Reason, "payload", quoteShort(string(payload)))
 		return
 	}
 	s.dead.Add(1)

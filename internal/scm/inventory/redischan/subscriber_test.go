@@ -156,6 +156,10 @@ func TestSubscriberDeadLettersMessagesThatCannotSucceed(t *testing.T) {
 		{`{"batchref": "b-1", "qty": 1000000000}`, "invalid"},
 		{`{"batchref": "b-1", "qty": 9, "qty": 5}`, `field "qty" given twice`},
 		{`{"batchref": "b-1", "batchref": "nope", "qty": 5}`, `field "batchref" given twice`},
+		{`{"batchref": "b 1!", "qty": 1}`, `batchref "b 1!": want 1-64 letters, digits or ._:-`},
+		{`{"batchref": "` + strings.Repeat("x", 3000) + `", "qty": 1}`, `batchref "` + strings.Repeat("x", 64) + `"… (3000 bytes)`},
+		// Over the bound: kept cut to it, refused before any lookup.
+		{`{"batchref": "` + strings.Repeat("y", 2*redischan.MaxMessage) + `", "qty": 1}`, "bytes: a change_batch_quantity message is at most"},
 	}
 	fake := newFake("b-1")
 	r := startSubscriber(t, fake, "", nil)
@@ -172,7 +176,7 @@ func TestSubscriberDeadLettersMessagesThatCannotSucceed(t *testing.T) {
 		byPayload[string(d.Payload)] = d
 	}
 	for _, c := range cases {
-		d, ok := byPayload[c.payload]
+		d, ok := byPayload[c.payload[:min(len(c.payload), redischan.MaxMessage)]]
 		switch {
 		case !ok:
 			t.Errorf("%s: no dead letter with the raw payload", c.payload)
