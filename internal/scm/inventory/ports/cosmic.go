@@ -1,10 +1,10 @@
 package ports
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -12,8 +12,8 @@ import (
 )
 
 // The Cosmic Python book's API (chapter 11's allocation service), at the
-// root paths its end-to-end tests and clients use. Errors carry a "message"
-// member (they are also problem documents); see cosmicFail for the status.
+// root paths its end-to-end tests and clients use. Errors are the book's
+// {"message": ...}; see cosmicFail for the status.
 func (h HTTP) registerCosmic(mux *http.ServeMux) {
 	mux.HandleFunc("POST /add_batch", h.cosmicAddBatch)
 	mux.HandleFunc("POST /allocate", h.cosmicAllocate)
@@ -26,38 +26,29 @@ func ok(w http.ResponseWriter, status int) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// cosmicFail answers err the way the book's clients read it: a "message"
-// member always, and 400 for every refusal of the request itself. A write
-// that lost every retry (409), a body too large (413) or of the wrong type
-// (415) and a server fault (500) keep their status.
+// cosmicFail answers err the way the book's Flask app does, so that its
+// tests and clients read it unchanged: exactly {"message": ...} as
+// application/json, and 400 for every refusal of the request itself. A
+// write that lost every retry (409), a body too large (413) or of the
+// wrong type (415) and a server fault (500) keep their status.
 func (h HTTP) cosmicFail(w http.ResponseWriter, r *http.Request, err error) {
-	p := *web.ProblemOf(r, h.Log, err, mapError) // a copy: err's problem may be shared
-	switch p.Status {
+	p := web.ProblemOf(r, h.Log, err, mapError)
+	status := p.Status
+	switch status {
 	case http.StatusUnprocessableEntity, http.StatusNotFound:
-		p.Status, p.Title = http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+		status = http.StatusBadRequest
 	case http.StatusConflict:
 		if !errors.Is(err, event.ErrConcurrency) {
-			p.Status, p.Title = http.StatusBadRequest, http.StatusText(http.StatusBadRequest)
+			status = http.StatusBadRequest
 		}
 	}
-	if p.Message == "" {
-		p.Message = p.Detail
-	}
-	if len(p.Errors) > 0 {
-		// Named as the book's bodies name them ("orderid"), not as /v1's.
-		p.Errors = slices.Clone(p.Errors)
-		for i, e := range p.Errors {
-			if name, ok := cosmicFields[e.Field]; ok {
-				p.Errors[i].Field = name
-			}
-		}
-	}
-	web.WriteProblem(w, &p)
+	cosmicMessage(w, status, cmp.Or(p.Message, p.Detail))
 }
 
-// cosmicFields are the Cosmic bodies' names of fields that /v1 spells
-// otherwise.
-var cosmicFields = map[string]string{"orderId": "orderid"}
+// cosmicMessage writes the book's error body.
+func cosmicMessage(w http.ResponseWriter, status int, message string) {
+	web.JSON(w, status, map[string]string{"message": message})
+}
 
 func (h HTTP) cosmicAddBatch(w http.ResponseWriter, r *http.Request) {
 	req, err := decodeBatch(w, r)
@@ -107,9 +98,7 @@ func (h HTTP) cosmicAllocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(lines) == 0 {
-		p := web.NewProblem(http.StatusNotFound, "not found")
-		p.Message = "not found"
-		web.WriteError(w, r, h.Log, p)
+		cosmicMessage(w, http.StatusNotFound, "not found")
 		return
 	}
 	out := make([]map[string]string, len(lines))
