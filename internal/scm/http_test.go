@@ -393,10 +393,12 @@ func TestRepeatingALineLeavesItAsItWas(t *testing.T) {
 	if got != (line{1, "b-1", false}) {
 		t.Errorf("repeat with another qty: %+v, want the stored line (qty 1 on b-1)", got)
 	}
-	h.call("POST", "/v1/allocations", `{"orderId":"o-2","sku":"TOFU","qty":5}`, 201, &got)
-	if got != (line{5, "", true}) {
-		t.Errorf("first post of a line that waits: %+v", got)
+	var raw map[string]any
+	h.call("POST", "/v1/allocations", `{"orderId":"o-2","sku":"TOFU","qty":5}`, 201, &raw)
+	if _, has := raw["batchRef"]; has || raw["backordered"] != true || raw["qty"] != 5.0 {
+		t.Errorf("first post of a line that waits: %v, want backordered, qty 5 and no batchRef", raw)
 	}
+	got = line{}
 	h.call("POST", "/v1/allocations", `{"orderId":"o-2","sku":"TOFU","qty":4}`, 200, &got)
 	if got != (line{5, "", true}) {
 		t.Errorf("repeat of a waiting line: %+v, want qty 5, still waiting", got)

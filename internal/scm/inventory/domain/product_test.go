@@ -375,6 +375,24 @@ func TestOrderingMoreThanTheCartReserved(t *testing.T) {
 	}
 }
 
+// TestAReservationTooBigForAnyBatchSaysSo: the refusal of a reservation
+// that the SKU's stock covers but no one batch does names both figures.
+func TestAReservationTooBigForAnyBatchSaysSo(t *testing.T) {
+	until := t0.Add(15 * time.Minute)
+	for _, c := range []struct {
+		batches []Batch
+		want    string
+	}{
+		{[]Batch{batch("a", "", 3, 0), batch("b", "", 3, 0)}, "5 of S wanted, 6 available but at most 3 in one batch"},
+		{[]Batch{batch("a", "", 3, 0)}, "5 of S wanted, 3 available"},
+	} {
+		_, err := product(t, c.batches...).Reserve("cart-1", 5, until, t0)
+		if !errors.Is(err, ErrOutOfStock) || !strings.HasSuffix(err.Error(), c.want) && !strings.Contains(err.Error(), c.want+" ") {
+			t.Errorf("%d batches: %v, want it to say %q", len(c.batches), err, c.want)
+		}
+	}
+}
+
 func TestReservations(t *testing.T) {
 	until := t0.Add(15 * time.Minute)
 	p := product(t, batch("a", "", 5, 0))

@@ -26,6 +26,10 @@ func (p *Product) Reserve(cartID string, qty int, until, now time.Time) (Allocat
 		if old != nil {
 			p.hold(*old) // nothing changes
 		}
+		if avail := p.Available(); avail >= qty {
+			return Allocation{}, fmt.Errorf("%w: %d of %s wanted, %d available but at most %d in one batch (one batch holds a reservation)",
+				ErrOutOfStock, qty, p.SKU, avail, p.mostFree())
+		}
 		return Allocation{}, fmt.Errorf("%w: %d of %s wanted, %d available", ErrOutOfStock, qty, p.SKU, p.Available())
 	}
 	if old != nil {
@@ -74,4 +78,13 @@ func (p *Product) Reservation(cartID string) (Allocation, bool) {
 		return p.Allocations[i], true
 	}
 	return Allocation{}, false
+}
+
+// mostFree is the most stock free in one batch.
+func (p *Product) mostFree() int {
+	n := 0
+	for _, b := range p.Batches {
+		n = max(n, b.Available())
+	}
+	return n
 }

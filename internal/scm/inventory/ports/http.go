@@ -300,8 +300,11 @@ func (h HTTP) allocate(w http.ResponseWriter, r *http.Request) {
 	if out.Repeat { // the line stands as it was
 		status = http.StatusOK
 	}
-	web.JSON(w, status, map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": out.Qty,
-		"batchRef": out.BatchRef, "backordered": out.Backordered})
+	body := map[string]any{"orderId": req.OrderID, "sku": req.SKU, "qty": out.Qty, "backordered": out.Backordered}
+	if out.BatchRef != "" { // a waiting line has no batch: no batchRef member
+		body["batchRef"] = out.BatchRef
+	}
+	web.JSON(w, status, body)
 }
 
 func (h HTTP) getAllocations(w http.ResponseWriter, r *http.Request) {
