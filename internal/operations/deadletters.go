@@ -8,7 +8,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/banchan/banchan/event"
 	"github.com/banchan/banchan/internal/foundation/web"
@@ -32,6 +34,11 @@ type DeadLetters struct {
 // new reason and one more attempt (as event.Consumer.Redrive does).
 type Redriver interface {
 	Redrive(ctx context.Context, dl event.DeadLetter) error
+}
+
+// Reporter is a redriver that shows in the list of subscriptions.
+type Reporter interface {
+	Status() (running bool, stats event.ConsumerStats, source string)
 }
 
 // redriver finds the redriver of a subscription running in this process.
@@ -139,6 +146,7 @@ func (d DeadLetters) purge(w http.ResponseWriter, r *http.Request) {
 type subscriptionView struct {
 	Name    string              `json:"name"`
 	Types   []string            `json:"types"`
+	Source  string              `json:"source,omitempty"` // where a subscription not on the broker takes its messages
 	Running bool                `json:"running"`
 	Stats   event.ConsumerStats `json:"stats"`
 }
@@ -152,6 +160,13 @@ func (d DeadLetters) subscriptions(w http.ResponseWriter, r *http.Request) {
 	for name, c := range d.Consumers {
 		out = append(out, subscriptionView{Name: name, Types: c.Types(), Running: c.Running(), Stats: c.Stats()})
 	}
+	for name, r := range d.Redrivers {
+		if rep, ok := r.(Reporter); ok {
+			running, stats, source := rep.Status()
+			out = append(out, subscriptionView{Name: name, Types: []string{}, Source: source, Running: running, Stats: stats})
+		}
+	}
+	slices.SortFunc(out, func(a, b subscriptionView) int { return strings.Compare(a.Name, b.Name) })
 	web.JSON(w, http.StatusOK, map[string]any{"items": out})
 }
 

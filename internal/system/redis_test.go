@@ -201,6 +201,24 @@ func TestRedisDeadLettersAreRedrivenThroughTheAPI(t *testing.T) {
 	if g := mine[garbled]; !strings.Contains(g.Reason, "malformed") {
 		t.Errorf("garbled message: dead letter %+v, want a malformed reason", g)
 	}
+	// The subscriber is listed with the broker's subscriptions, counted.
+	var subs struct {
+		Items []struct {
+			Name, Source string
+			Running      bool
+			Stats        struct{ DeadLettered int }
+		}
+	}
+	e.JSON("GET", "/v1/subscriptions", "", http.StatusOK, &subs)
+	listed := false
+	for _, s := range subs.Items {
+		if s.Name == "redis-change-batch-quantity" {
+			listed = s.Source == "redis channel change_batch_quantity" && s.Running && s.Stats.DeadLettered == 2
+		}
+	}
+	if !listed {
+		t.Errorf("subscriptions %+v, want redis-change-batch-quantity from its channel, running, with 2 dead-lettered", subs.Items)
+	}
 
 	if code, body := e.Do("POST", "/v1/deadletters/"+d.ID+"/redrive", "", nil); code != http.StatusConflict {
 		t.Errorf("redrive while the batch is unknown: %d %s, want 409", code, body)

@@ -127,6 +127,15 @@ func (s *Subscriber) Stats() SubscriberStats {
 		DeadLettered: s.dead.Load(), Subscriptions: n, Reconnects: max(0, n-1), Subscribed: s.open.Load()}
 }
 
+// Status reports the subscriber for the list of subscriptions: whether
+// it is subscribed now (of several scm processes only the elected one
+// is), its counts, and where its messages come from.
+func (s *Subscriber) Status() (running bool, stats event.ConsumerStats, source string) {
+	st := s.Stats()
+	return st.Subscribed, event.ConsumerStats{Handled: st.Handled, Retried: st.Retried, DeadLettered: st.DeadLettered},
+		"redis channel " + s.cfg.Channel
+}
+
 // Counters are the stats as metric names (without the banchan_ prefix and
 // _total suffix) and values.
 func (s *Subscriber) Counters() map[string]int64 {
