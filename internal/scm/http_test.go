@@ -409,3 +409,30 @@ func TestRepeatingALineLeavesItAsItWas(t *testing.T) {
 		t.Errorf("available %d, want 1: a repeat took stock", p.Available)
 	}
 }
+
+// TestAnOrderPlacedThroughOrderingTakesNoLinesFromTheAllocationAPI: the
+// book's /allocate and /v1/allocations refuse the id of a fulfilment
+// order, whose lines came with it, rather than attach a line that its
+// fulfilment and cancellation would never know of.
+func TestAnOrderPlacedThroughOrderingTakesNoLinesFromTheAllocationAPI(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.call("POST", "/v1/batches", `{"ref":"b-1","sku":"TOFU","qty":5,"eta":null}`, 201, nil)
+	h.call("POST", "/v1/batches", `{"ref":"b-2","sku":"MANDU","qty":5,"eta":null}`, 201, nil)
+	h.allocate("fo-1", item("TOFU", 1))
+	for _, c := range []struct {
+		path, body string
+		code       int
+	}{
+		{"/allocate", `{"orderid":"fo-1","sku":"MANDU","qty":2}`, 400},
+		{"/v1/allocations", `{"orderId":"fo-1","sku":"MANDU","qty":2}`, 422},
+	} {
+		if code, body := h.do("POST", c.path, c.body); code != c.code || !strings.Contains(body, "placed through ordering") {
+			t.Errorf("POST %s with a fulfilment order's id: %d %s, want %d saying so", c.path, code, body, c.code)
+		}
+	}
+	var b struct{ Available int }
+	if h.call("GET", "/v1/batches/b-2", "", 200, &b); b.Available != 5 {
+		t.Errorf("MANDU available %d after the refusals, want 5", b.Available)
+	}
+	h.call("POST", "/allocate", `{"orderid":"book-1","sku":"MANDU","qty":2}`, 202, nil)
+}

@@ -28,6 +28,7 @@ func TestOnPostgres(t *testing.T) {
 		"consistent":    TestInventoryTablesStayConsistent,
 		"cartCheckout":  TestCartCheckoutGivesTheRestToWaitingOrders,
 		"batchPages":    TestBatchListPagesInPreference,
+		"ownIDs":        TestAnOrderPlacedThroughOrderingTakesNoLinesFromTheAllocationAPI,
 	} {
 		t.Run(name, test)
 	}
