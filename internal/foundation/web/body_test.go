@@ -13,6 +13,22 @@ import (
 	"time"
 )
 
+// overLimitServer decodes a JSON body behind the middleware the system
+// serves with.
+func overLimitServer(t *testing.T) *httptest.Server {
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v map[string]any
+		if err := Decode(w, r, &v); err != nil {
+			WriteError(w, r, log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}), AccessLog(log), Recover(log)))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestABodyOverTheLimitIsAnsweredNotReset: a client that writes its whole
 // body before it reads the answer, as Python's http.client does, gets the
 // 413 problem for a body of 12 MiB (more than loopback buffers hold),
@@ -20,15 +36,7 @@ import (
 // instead of a connection reset while it writes; one that waits for
 // "100 Continue" gets it without sending the body.
 func TestABodyOverTheLimitIsAnsweredNotReset(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v map[string]any
-		if err := Decode(w, r, &v); err != nil {
-			WriteError(w, r, slog.New(slog.DiscardHandler), err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(srv.Close)
+	srv := overLimitServer(t)
 	body := `{"orderid":"` + strings.Repeat("x", 12<<20) + `"}`
 	for _, c := range []struct {
 		name   string
@@ -77,5 +85,32 @@ func TestABodyOverTheLimitIsAnsweredNotReset(t *testing.T) {
 				t.Errorf("answer %d %s, want 413 naming the limit", resp.StatusCode, got)
 			}
 		})
+	}
+}
+
+// TestAStalledOversizedBodyIsAnsweredInTime: the drain of a body over the
+// limit waits at most drainTime for a client that stops sending.
+func TestAStalledOversizedBodyIsAnsweredInTime(t *testing.T) {
+	drainTime = 200 * time.Millisecond
+	t.Cleanup(func() { drainTime = 10 * time.Second })
+	srv := overLimitServer(t)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	head := fmt.Sprintf("POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", 4<<20)
+	if _, err := io.WriteString(conn, head+`{"orderid":"`+strings.Repeat("x", 2<<20)); err != nil {
+		t.Fatal(err)
+	}
+	// ... and sends no more.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("answer %d, want 413", resp.StatusCode)
 	}
 }

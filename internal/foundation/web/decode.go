@@ -92,11 +92,10 @@ func readLimited(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // Bounds of what is read and dropped of a body over MaxBody before its
-// 413 is sent.
-const (
-	drainLimit = 16 << 20
-	drainTime  = 10 * time.Second
-)
+// 413 is sent (a variable for tests of a client that stalls).
+const drainLimit = 16 << 20
+
+var drainTime = 10 * time.Second
 
 // tooLarge is the 413 of a body over MaxBody. A client that waits for
 // "100 Continue" has sent none of it and is answered at once; any other

@@ -52,6 +52,10 @@ type statusRecorder struct {
 
 func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
 
+// Unwrap lets http.ResponseController reach the connection (read
+// deadlines, flushing) through the recorder.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // AccessLog logs each request at debug level (warn for 5xx).
 func AccessLog(log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
