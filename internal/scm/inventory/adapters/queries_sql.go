@@ -111,7 +111,7 @@ func (Products) StockOf(ctx context.Context, q event.Querier, sku string) (Stock
 
 // BatchPage selects one page of a SKU's batches in allocation preference
 // (warehouse stock first, then the earliest ETA, then the oldest): those
-// after the batch After ("": from the first), at most Limit.
+// after the batch After ("": from the first), at most Limit (0: none).
 type BatchPage struct {
 	After string
 	Limit int
@@ -125,6 +125,9 @@ var ErrUnknownAfter = errors.New("no such batch of the SKU")
 // the order is its ETA ("" in the warehouse sorts first), when it was
 // added, and its ref, as the allocation preference has it.
 func (Products) BatchesOf(ctx context.Context, q event.Querier, sku string, page BatchPage) (bs []domain.Batch, next string, err error) {
+	if page.Limit <= 0 {
+		return nil, "", nil
+	}
 	query, args := batchColumns+`WHERE sku = ?`, []any{sku}
 	if page.After != "" {
 		var eta, at string
@@ -135,8 +138,10 @@ func (Products) BatchesOf(ctx context.Context, q event.Querier, sku string, page
 		if err != nil {
 			return nil, "", fmt.Errorf("batches of %s: %w", sku, err)
 		}
-		query += ` AND (eta > ? OR (eta = ? AND (added_at > ? OR (added_at = ? AND ref > ?))))`
-		args = append(args, eta, eta, at, at, page.After)
+		// A row value, so that both engines seek the index to the cursor
+		// rather than filter every batch before it.
+		query += ` AND (eta, added_at, ref) > (?, ?, ?)`
+		args = append(args, eta, at, page.After)
 	}
 	bs, err = queryBatches(ctx, q, query+` ORDER BY eta, added_at, ref LIMIT ?`, append(args, page.Limit+1)...)
 	if err != nil || len(bs) <= page.Limit {

@@ -142,6 +142,9 @@ func TestBatchesPageInPreference(t *testing.T) {
 			t.Errorf("after %s: %v, want ErrUnknownAfter", after, err)
 		}
 	}
+	if bs, next, err := repo.BatchesOf(ctx, s.Read(), "S", adapters.BatchPage{}); len(bs) != 0 || next != "" || err != nil {
+		t.Errorf("a page of 0: %d batches, next %q, %v; want none", len(bs), next, err)
+	}
 	if st, err := repo.StockOf(ctx, s.Read(), "NEW"); err != nil || st != (adapters.Stock{}) {
 		t.Errorf("stock of a SKU never seen: %+v, %v", st, err)
 	}
