@@ -254,6 +254,22 @@ func testOwner(t *testing.T, b event.Broker) {
 	if _, err := open("billing", "store-b", false); err != nil {
 		t.Errorf("another subscription on another store: %v", err)
 	}
+	// Refused, a member binds none of its topics on the way, a new one
+	// listed first included.
+	if s, err := b.Subscribe(ctx, event.SubscribeOptions{Name: "kitchen", Topics: []string{"extra", topic}, Owner: "store-b"},
+		func(ctx context.Context, d event.Delivery) { _ = d.Ack(ctx) }); !errors.Is(err, event.ErrOwnedElsewhere) {
+		if s != nil {
+			_ = s.Close()
+		}
+		t.Errorf("a member on another store with a new topic: %v, want ErrOwnedElsewhere", err)
+	}
+	extra, err := b.Subscribe(ctx, event.SubscribeOptions{Name: "kitchen", Topics: []string{"extra"}, Owner: "store-a"},
+		func(ctx context.Context, d event.Delivery) { _ = d.Ack(ctx) })
+	if err != nil {
+		t.Errorf("the owner's member on the topic a refused member named: %v", err)
+	} else {
+		_ = extra.Close()
+	}
 	_ = first.Close()
 	if _, err := open("kitchen", "store-b", false); !errors.Is(err, event.ErrOwnedElsewhere) {
 		t.Errorf("a member on another store after the first closed: %v, want ErrOwnedElsewhere", err)

@@ -29,8 +29,19 @@ func (b *Broker) Subscribe(ctx context.Context, opts event.SubscribeOptions, h e
 	// merely handed back would, on an embedded server restarted with the
 	// process, still count as delivered and wait out the ack wait.
 	s.pool = dispatch.New(opts.Workers, 256, func(d *delivery) { h(hctx, d) })
+	// Every topic's owner first: a member refused on one topic binds no
+	// other topic's consumer to its store on the way.
+	owners := make(map[string]string, len(opts.Topics))
 	for _, topic := range opts.Topics {
-		if err := s.consume(ctx, b, opts, topic); err != nil {
+		owner, err := b.checkOwner(ctx, opts.Name+"_"+topic, opts)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		owners[topic] = owner
+	}
+	for _, topic := range opts.Topics {
+		if err := s.consume(ctx, b, opts, topic, owners[topic]); err != nil {
 			_ = s.Close()
 			return nil, err
 		}
@@ -85,12 +96,8 @@ func (b *Broker) checkOwner(ctx context.Context, name string, opts event.Subscri
 // fetch in flight to end.
 const fetchWait = 500 * time.Millisecond
 
-func (s *subscription) consume(ctx context.Context, b *Broker, opts event.SubscribeOptions, topic string) error {
+func (s *subscription) consume(ctx context.Context, b *Broker, opts event.SubscribeOptions, topic, owner string) error {
 	name := opts.Name + "_" + topic
-	owner, err := b.checkOwner(ctx, name, opts)
-	if err != nil {
-		return err
-	}
 	desc := "banchan subscription " + opts.Name + " on topic " + topic
 	if owner != "" {
 		desc += ownerMark + owner
