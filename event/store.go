@@ -108,12 +108,18 @@ type DeadLetter struct {
 	// redelivers (Redis pub/sub), where each arrival of a message is one
 	// attempt of it. Not stored.
 	Accumulate bool `json:"-"`
+	// Key tells this message from the subscription's others: by default
+	// its event id, else a hash of its payload; a source that keeps only
+	// the start of a long payload sets the key of the whole. A dead letter
+	// read back carries the key it was stored under, so that putting it
+	// again (a failed redrive) updates it.
+	Key string `json:"-"`
 }
 
 // DeadLetterStore keeps dead letters until they are redriven or purged.
 type DeadLetterStore interface {
 	// PutDeadLetter stores d; a repeat for the same subscription and message
-	// (its event id, or its payload without one) updates the stored one: its
+	// (its Key, else its event id, else its payload) updates the stored one: its
 	// reason, handler, time and attempts, which d's replace, or add to with
 	// d.Accumulate. It returns the dead letter as stored.
 	PutDeadLetter(ctx context.Context, d DeadLetter) (DeadLetter, error)

@@ -117,9 +117,9 @@ func (s *deadLetters) PutDeadLetter(_ context.Context, d event.DeadLetter) (even
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.list {
-		// Known by event id, or by payload without one, as the stores do.
-		if old.Subscription == d.Subscription && old.EventID == d.EventID &&
-			(d.EventID != "" || bytes.Equal(old.Payload, d.Payload)) {
+		// Known by key, else event id, else payload, as the stores do.
+		if old.Subscription == d.Subscription && old.Key == d.Key && old.EventID == d.EventID &&
+			(d.Key != "" || d.EventID != "" || bytes.Equal(old.Payload, d.Payload)) {
 			if d.Accumulate {
 				d.Attempts += old.Attempts
 			}

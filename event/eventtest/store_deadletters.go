@@ -73,6 +73,22 @@ func testDeadLetterStore(t *testing.T, s StoreUnderTest) {
 	if got, _ := s.DeadLetter(ctx, first.ID); got.Attempts != 2 {
 		t.Errorf("stored after an accumulated arrival: %d attempts, want 2", got.Attempts)
 	}
+	// Keyed by the caller: two payloads, one message.
+	keyed := deadLetter("billing", "", "cut short", 1)
+	keyed.Payload, keyed.Key = []byte("the start of"), "sha256:whole-1"
+	k1 := putDeadLetter(t, s, keyed)
+	keyed.Payload = []byte("the start of it")
+	if k2 := putDeadLetter(t, s, keyed); k2.ID != k1.ID {
+		t.Errorf("a put with the same key made dead letter %s besides %s", k2.ID, k1.ID)
+	}
+	if got, err := s.DeadLetter(ctx, k1.ID); err != nil || got.Key != keyed.Key {
+		t.Errorf("read back: key %q, %v; want %q", got.Key, err, keyed.Key)
+	} else if _, err := s.PutDeadLetter(ctx, got); err != nil {
+		t.Errorf("putting a dead letter read back: %v", err)
+	}
+	if err := s.DeleteDeadLetter(ctx, k1.ID); err != nil {
+		t.Fatal(err)
+	}
 	redriven := first
 	redriven.Attempts, redriven.Reason = 4, "failed again on redrive"
 	putDeadLetter(t, s, redriven) // not accumulated: its attempts replace the count

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -12,7 +13,7 @@ import (
 	"github.com/banchan/banchan/event"
 )
 
-const dlColumns = `id, subscription, handler, event_id, event_type, subject, reason, attempts, failed_at, payload`
+const dlColumns = `id, subscription, handler, event_id, event_type, subject, reason, attempts, failed_at, payload, message_key`
 
 // timeLayout writes failed_at with all nine fractional digits: the column is
 // text and lists sort by it, and RFC3339Nano's trimmed fractions do not sort
@@ -27,7 +28,7 @@ func (s *Store) PutDeadLetter(ctx context.Context, d event.DeadLetter) (event.De
 	if d.FailedAt.IsZero() {
 		d.FailedAt = time.Now().UTC()
 	}
-	key := d.EventID
+	key := cmp.Or(d.Key, d.EventID)
 	if key == "" {
 		sum := sha256.Sum256(d.Payload)
 		key = "sha256:" + hex.EncodeToString(sum[:])
@@ -118,7 +119,7 @@ func scanDeadLetter(rows *sql.Rows) (event.DeadLetter, error) {
 	var d event.DeadLetter
 	var at string
 	if err := rows.Scan(&d.ID, &d.Subscription, &d.Handler, &d.EventID, &d.EventType, &d.Subject,
-		&d.Reason, &d.Attempts, &at, &d.Payload); err != nil {
+		&d.Reason, &d.Attempts, &at, &d.Payload, &d.Key); err != nil {
 		return d, fmt.Errorf("scan dead letter: %w", err)
 	}
 	t, err := time.Parse(time.RFC3339Nano, at)

@@ -3,6 +3,8 @@ package redischan
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,11 +157,16 @@ func (s *Subscriber) deadLetter(ctx context.Context, payload []byte, attempts in
 	if len(reason) > maxReason {
 		reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
 	}
+	var key string
 	if len(payload) > MaxMessage {
-		payload = payload[:MaxMessage] // malformed already: its reason says how long it was
+		// Malformed already (its reason says how long it was): kept cut,
+		// and known by the whole, so that two long messages alike at the
+		// start stay two dead letters.
+		sum := sha256.Sum256(payload)
+		key, payload = "sha256:"+hex.EncodeToString(sum[:]), payload[:MaxMessage]
 	}
 	dl := event.DeadLetter{Subscription: s.cfg.Name, Handler: s.cfg.Name + "/ChangeBatchQuantity",
-		Subject: s.cfg.Channel, Reason: reason, Attempts: attempts, Payload: payload,
+		Subject: s.cfg.Channel, Reason: reason, Attempts: attempts, Payload: payload, Key: key,
 		Accumulate: true} // Redis never redelivers: each arrival of the same message counts
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.HandlerTimeout)
 	defer cancel()

@@ -365,3 +365,19 @@ func TestSubscriberBacksOffWhileRedisStaysAway(t *testing.T) {
 		t.Errorf("first wait after a working subscription %v, want %v", got, lo)
 	}
 }
+
+// TestLongMessagesAlikeAtTheStartAreTwoDeadLetters: what a dead letter
+// keeps of a message over the bound is its start, but it is known by the
+// whole message.
+func TestLongMessagesAlikeAtTheStartAreTwoDeadLetters(t *testing.T) {
+	t.Parallel()
+	r := startSubscriber(t, newFake("b-1"), "", nil)
+	long := `{"batchref": "` + strings.Repeat("z", 2*redischan.MaxMessage) + `", "qty": `
+	r.publish(t, long+`1}`)
+	r.publish(t, long+`2}`)
+	r.publish(t, long+`2}`) // the same again: the same dead letter
+	eventually(t, "two dead letters, one of them arrived twice", func() bool {
+		dls := r.deadLetters(t)
+		return len(dls) == 2 && dls[0].Attempts+dls[1].Attempts == 3
+	})
+}
