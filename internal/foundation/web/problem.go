@@ -142,6 +142,10 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 func Routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := parseQuery(r.URL.RawQuery); err != nil {
+			var p *Problem
+			if errors.As(err, &p) && p.Message == "" {
+				p.Message = p.Detail // read before any route: the Cosmic API's clients read "message"
+			}
 			WriteError(w, r, slog.Default(), err)
 			return
 		}

@@ -18,6 +18,13 @@ func (h HTTP) registerCosmic(mux *http.ServeMux) {
 	mux.HandleFunc("POST /add_batch", h.cosmicAddBatch)
 	mux.HandleFunc("POST /allocate", h.cosmicAllocate)
 	mux.HandleFunc("GET /allocations/{orderid}", h.cosmicAllocations)
+	// Any other method on these paths: the book's body too.
+	for path, allow := range map[string]string{"/add_batch": "POST", "/allocate": "POST", "/allocations/{orderid}": "GET, HEAD"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			cosmicMessage(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
+		})
+	}
 }
 
 func ok(w http.ResponseWriter, status int) {
@@ -79,9 +86,7 @@ func (h HTTP) cosmicAllocate(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := h.App.Allocate(r.Context(), app.Allocate{OrderID: req.OrderID, SKU: req.SKU, Qty: *req.Qty})
 	if errors.Is(err, app.ErrUnknownSKU) {
-		p := web.NewProblem(http.StatusBadRequest, fmt.Sprintf("Invalid sku %s", req.SKU))
-		p.Message = p.Detail
-		web.WriteError(w, r, h.Log, p)
+		cosmicMessage(w, http.StatusBadRequest, "Invalid sku "+req.SKU)
 		return
 	}
 	if err != nil {
