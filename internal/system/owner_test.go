@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +83,31 @@ func TestAProcessOnAnotherStoreIsRefused(t *testing.T) {
 	if err := refused(first.Config.DataDir); !errors.Is(err, event.ErrOwnedElsewhere) {
 		t.Errorf("the first process started again after the take-over: %v, want it refused", err)
 	}
+}
+
+// TestADatabaseReplacedUnderItsEmbeddedBrokerIsRefused: all in one, a
+// banchan.db made anew under a kept nats/ directory is refused, saying
+// so, and runs with --take-over-subscriptions.
+func TestADatabaseReplacedUnderItsEmbeddedBrokerIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testenv.Start(t, testenv.WithDataDir(dir)).Stop()
+	matches, _ := filepath.Glob(filepath.Join(dir, "banchan.db*"))
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := system.Default()
+	cfg.HTTP, cfg.DataDir, cfg.NoSync = "127.0.0.1:0", dir, true
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sys, err := system.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Run(ctx); !errors.Is(err, event.ErrOwnedElsewhere) || !strings.Contains(err.Error(), "embedded broker") {
+		t.Fatalf("a new database under the old broker: %v, want it refused naming the embedded broker", err)
+	}
+	testenv.Start(t, testenv.WithDataDir(dir), func(c *system.Config) { c.TakeOverSubscriptions = true }).Stop()
 }

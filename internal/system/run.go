@@ -39,7 +39,12 @@ func (s *System) Run(ctx context.Context) error {
 	defer func() { stopRunners(); runners.Wait() }()
 	for _, name := range s.Subscriptions() {
 		if err := s.consumers[name].Start(ctx); err != nil {
-			if errors.Is(err, event.ErrOwnedElsewhere) {
+			switch {
+			case errors.Is(err, event.ErrOwnedElsewhere) && s.ns != nil:
+				err = fmt.Errorf("%w\nThe database under --data-dir is not the one its embedded broker (nats/) was used with: "+
+					"restore it, or remove the whole data directory to start afresh. Only to go on with this database from where "+
+					"the broker is, start with --take-over-subscriptions", err)
+			case errors.Is(err, event.ErrOwnedElsewhere):
 				err = fmt.Errorf("%w\nThe processes running %s on this stream use another store: processes of one service share one "+
 					"(the same --postgres-url and --postgres-schema), or each has a --nats-stream of its own. Only if that store is gone "+
 					"for good, with every process on it stopped, start this one with --take-over-subscriptions", err, name)
