@@ -62,10 +62,23 @@ func unknownSKU(sku string) error { return fmt.Errorf("%w %s", ErrUnknownSKU, sk
 // maxOrderID is the most characters an order id may have.
 const maxOrderID = 128
 
-// invisible reports a format character (Unicode Cf: zero-width spaces and
-// joiners, bidirectional overrides, the byte order mark, soft hyphens),
-// which would make two ids that print alike differ.
-func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+// invisible reports a character that prints as nothing, or as a plain
+// space, and would make two ids that print alike differ: format
+// characters (Unicode Cf: zero-width spaces and joiners, bidirectional
+// overrides, the byte order mark, soft hyphens), spaces other than the
+// ASCII one (no-break, ideographic), the Hangul fillers, the combining
+// grapheme joiner and the variation selectors.
+func invisible(r rune) bool {
+	switch {
+	case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Zs, r) && r != ' ':
+		return true
+	case r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0: // Hangul fillers
+		return true
+	case r == 0x034F, 0xFE00 <= r && r <= 0xFE0F, 0xE0100 <= r && r <= 0xE01EF:
+		return true
+	}
+	return false
+}
 
 // checkLine validates an order line's fields, naming the first that is wrong.
 func checkLine(orderID, sku string, qty int) error {
@@ -80,7 +93,7 @@ func checkLine(orderID, sku string, qty int) error {
 		return invalid("order id: control characters are not allowed")
 	case strings.ContainsFunc(orderID, invisible):
 		r, _ := utf8.DecodeRuneInString(orderID[strings.IndexFunc(orderID, invisible):])
-		return invalid("order id: invisible format character U+%04X is not allowed (two ids that look alike must be alike)", r)
+		return invalid("order id: invisible character U+%04X is not allowed (two ids that look alike must be alike)", r)
 	case sku == "":
 		return invalid("sku: required")
 	case qty <= 0 || qty > domain.MaxBatchQty:
