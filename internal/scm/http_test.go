@@ -442,4 +442,22 @@ func TestAnOrderPlacedThroughOrderingTakesNoLinesFromTheAllocationAPI(t *testing
 		t.Errorf("MANDU available %d after the refusals, want 5", b.Available)
 	}
 	h.call("POST", "/allocate", `{"orderid":"book-1","sku":"MANDU","qty":2}`, 202, nil)
+
+	// Lines taken under the id before the order came in give way to it.
+	h.call("POST", "/v1/allocations", `{"orderId":"fo-2","sku":"TOFU","qty":1}`, 201, nil)
+	h.call("POST", "/v1/allocations", `{"orderId":"fo-2","sku":"MANDU","qty":3}`, 201, nil)
+	h.allocate("fo-2", item("TOFU", 3))
+	var lines struct {
+		Lines []struct {
+			SKU string
+			Qty int
+		}
+	}
+	h.call("GET", "/v1/allocations/fo-2", "", 200, &lines)
+	if len(lines.Lines) != 1 || lines.Lines[0].SKU != "TOFU" || lines.Lines[0].Qty != 3 {
+		t.Errorf("order fo-2's lines %+v, want its own 3 TOFU only", lines.Lines)
+	}
+	if h.call("GET", "/v1/batches/b-2", "", 200, &b); b.Available != 3 {
+		t.Errorf("MANDU available %d after fo-2 came in, want 3 (book-1 holds 2)", b.Available)
+	}
 }

@@ -121,19 +121,19 @@ func (a *App) Allocate(ctx context.Context, cmd Allocate) (Allocation, error) {
 	if err := checkLine(cmd.OrderID, cmd.SKU, cmd.Qty); err != nil {
 		return Allocation{}, err
 	}
-	// An order placed through ordering has its lines allocated as it was
-	// placed, and its fulfilment would not know of one added here. Read
-	// outside the write: its ids are made by the server and never reused.
-	if _, found, err := loadFulfilment(ctx, a.store.Read(), cmd.OrderID); err != nil || found {
-		if err == nil {
-			err = invalid("order id %s: an order placed through ordering has it, and its lines are allocated with it; "+
-				"a line of the allocation API needs an order id of its own", cmd.OrderID)
-		}
-		return Allocation{}, err
-	}
 	var out Allocation
 	err := a.run(ctx, func(ctx context.Context, u *unit) error {
 		out = Allocation{}
+		// An order placed through ordering has its lines allocated as it
+		// came in, and its fulfilment would not know of one added here
+		// (one added before it came in is withdrawn then).
+		if _, found, err := loadFulfilment(ctx, u.tx, cmd.OrderID); err != nil || found {
+			if err == nil {
+				err = invalid("order id %s: an order placed through ordering has it, and its lines are allocated with it; "+
+					"a line of the allocation API needs an order id of its own", cmd.OrderID)
+			}
+			return err
+		}
 		// Only the line's own waiting line: an allocation takes stock and
 		// gives none, so the others' do not matter to it.
 		scope := adapters.Scope{Orders: []string{cmd.OrderID}, OwnWaiting: true}

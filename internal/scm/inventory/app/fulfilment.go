@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/banchan/banchan/event"
@@ -54,6 +55,9 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 			return nil // already taken in, or cancelled before it came
 		}
 		u.affected[cmd.FulfilmentOrderID] = true
+		if err := a.withdrawForeignLines(ctx, u, cmd.FulfilmentOrderID); err != nil {
+			return err
+		}
 		if err := bus.Publish(ctx, a.bus, tx, messages.FulfilmentAccepted{OrderID: cmd.FulfilmentOrderID,
 			Items: busItems(cmd.Items), At: a.now(), Origin: origin}); err != nil {
 			return err
@@ -67,6 +71,39 @@ func (a *App) AllocateFulfilmentOrder(ctx context.Context, tx event.Tx, cause ev
 		}
 		return nil
 	})
+}
+
+// withdrawForeignLines releases the lines that the allocation API took
+// under an order's id before the order came in (a client that used the
+// id ordering gave it, between its 201 and the SCM's intake): the order's
+// lines are its items, and a line it does not know of would stay
+// allocated after it is cancelled. Once the order is in, the allocation
+// API refuses its id.
+func (a *App) withdrawForeignLines(ctx context.Context, u *unit, orderID string) error {
+	allocated, waiting, err := a.products.OrderLines(ctx, u.tx, orderID)
+	if err != nil || len(allocated)+len(waiting) == 0 {
+		return err
+	}
+	skus := make([]string, 0, len(allocated)+len(waiting))
+	for _, l := range allocated {
+		skus = append(skus, l.SKU)
+	}
+	for _, l := range waiting {
+		skus = append(skus, l.SKU)
+	}
+	sort.Strings(skus)
+	for _, sku := range slices.Compact(skus) {
+		a.log.Warn("a line of the allocation API had the id of an order placed through ordering; released as the order came in",
+			"order", orderID, "sku", sku)
+		err := a.change(ctx, u, sku, adapters.Scope{Orders: []string{orderID}}, func(p *domain.Product) error {
+			p.Withdraw(orderID, "the order placed through ordering with this id came in", a.now())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *App) allocateItem(ctx context.Context, u *unit, cmd contract.AllocateFulfilmentOrder, it contract.Item) error {

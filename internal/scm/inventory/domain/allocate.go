@@ -245,10 +245,14 @@ func (p *Product) fillBackorders(now time.Time) {
 
 // Cancel releases everything an order holds or waits for, and gives the
 // freed stock to waiting lines.
-func (p *Product) Cancel(orderID string, now time.Time) {
+func (p *Product) Cancel(orderID string, now time.Time) { p.Withdraw(orderID, "order cancelled", now) }
+
+// Withdraw releases, for reason, everything an order holds or waits for,
+// and gives the freed stock to waiting lines.
+func (p *Product) Withdraw(orderID, reason string, now time.Time) {
 	if i := p.allocationOf(orderID); i >= 0 {
 		a := p.unhold(i)
-		p.record(Deallocated{Allocation: a, Reason: "order cancelled", Final: true})
+		p.record(Deallocated{Allocation: a, Reason: reason, Final: true})
 	}
 	if i := p.backorderOf(orderID); i >= 0 {
 		p.record(BackorderDropped{Backorder: p.unbackorder(i)})
