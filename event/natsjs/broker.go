@@ -159,7 +159,7 @@ func (b *Broker) ensureStream(ctx context.Context) error {
 			return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
 		}
 	}
-	st, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        b.cfg.Stream,
 		Description: "banchan events and commands",
 		Subjects:    []string{b.cfg.Prefix + ".>"},
@@ -170,7 +170,19 @@ func (b *Broker) ensureStream(ctx context.Context) error {
 		MaxBytes:    maxBytes,
 		Duplicates:  b.cfg.Duplicates,
 		Discard:     jetstream.DiscardOld,
-	})
+	}
+	st, err := b.js.CreateOrUpdateStream(ctx, cfg)
+	// A server fault (a 500, such as a store it failed to create under
+	// load) may pass: a few tries before the start fails.
+	for delay := 100 * time.Millisecond; serverFault(err) && delay <= 400*time.Millisecond; delay *= 2 {
+		b.cfg.Logger.Warn("natsjs: stream not ready, will retry", "stream", b.cfg.Stream, "in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, errors.Join(err, ctx.Err()))
+		case <-time.After(delay):
+		}
+		st, err = b.js.CreateOrUpdateStream(ctx, cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("natsjs: stream %s: %w", b.cfg.Stream, err)
 	}
@@ -178,6 +190,12 @@ func (b *Broker) ensureStream(ctx context.Context) error {
 	b.cfg.Logger.Info("natsjs: stream ready", "stream", c.Name, "max_age", limitText(c.MaxAge > 0, c.MaxAge.String()),
 		"max_bytes", limitText(c.MaxBytes > 0, strconv.FormatInt(c.MaxBytes, 10)))
 	return nil
+}
+
+// serverFault reports a JetStream API error of the server's own (500).
+func serverFault(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.Code >= 500
 }
 
 func limitText(set bool, v string) string {
