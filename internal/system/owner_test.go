@@ -2,8 +2,6 @@ package system_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"os"
@@ -13,11 +11,8 @@ import (
 	"time"
 
 	"github.com/banchan/banchan/event"
-	"github.com/banchan/banchan/event/eventtest"
 	"github.com/banchan/banchan/internal/system"
 	"github.com/banchan/banchan/internal/testenv"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestAProcessOnAnotherStoreIsRefused: on the machine's NATS server, a
@@ -27,19 +22,7 @@ import (
 // --take-over-subscriptions it takes them, and the first, started again,
 // is then the one refused.
 func TestAProcessOnAnotherStoreIsRefused(t *testing.T) {
-	url := eventtest.NATSURL()
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	eventtest.RequireService(t, "NATS JetStream at "+url, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	suffix := hex.EncodeToString(b)
-	stream := "TEST_OWNER_" + suffix
-	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	url, _, stream, suffix := externalStream(t, "TEST_OWNER_")
 	onStream := func(c *system.Config) {
 		c.NATSURL, c.NATSStream, c.NATSPrefix = url, stream, "testowner"+suffix
 		c.Services = []string{"scm"}
@@ -62,7 +45,7 @@ func TestAProcessOnAnotherStoreIsRefused(t *testing.T) {
 	first := testenv.Start(t, onStream)
 	first.AddBatch("b-1", "TOFU", 5)
 	second := t.TempDir()
-	err = refused(second)
+	err := refused(second)
 	if !errors.Is(err, event.ErrOwnedElsewhere) {
 		t.Fatalf("a second scm process on a store of its own: %v, want it refused", err)
 	}

@@ -14,24 +14,32 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// externalStream names a stream of the test's own on the machine's NATS
+// server (deleted when the test ends) and its random suffix, for a
+// subject prefix of its own too.
+func externalStream(t *testing.T, prefix string) (url string, js jetstream.JetStream, stream, suffix string) {
+	t.Helper()
+	url = eventtest.NATSURL()
+	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
+	eventtest.RequireService(t, "NATS JetStream at "+url, err)
+	t.Cleanup(nc.Close)
+	if js, err = jetstream.New(nc); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	suffix = hex.EncodeToString(b)
+	stream = prefix + suffix
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	return url, js, stream, suffix
+}
+
 // TestStreamLimitsReachTheBroker runs the system against the machine's
 // NATS server with --nats-max-age and --nats-max-bytes and checks that
 // its stream was created with them, that a process started later without
 // them leaves them as they are, and that one given a limit applies it.
 func TestStreamLimitsReachTheBroker(t *testing.T) {
-	url := eventtest.NATSURL()
-	nc, err := nats.Connect(url, nats.Timeout(3*time.Second))
-	eventtest.RequireService(t, "NATS JetStream at "+url, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	suffix := hex.EncodeToString(b)
-	stream := "TEST_LIMITS_" + suffix
-	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	url, js, stream, suffix := externalStream(t, "TEST_LIMITS_")
 	check := func(when string, wantAge time.Duration, wantBytes int64) {
 		t.Helper()
 		st, err := js.Stream(context.Background(), stream)
