@@ -85,6 +85,9 @@ type Order struct {
 	PlacedAt        time.Time    `json:"placedAt"`
 	UpdatedAt       time.Time    `json:"updatedAt"`
 	History         []Transition `json:"history"`
+	// HistoryOmitted counts the entries of History dropped to keep it
+	// within MaxHistory: the oldest moves between ALLOCATED and BACKORDERED.
+	HistoryOmitted int `json:"historyOmitted,omitempty"`
 	// AllocationRevision is the SCM's revision of the allocation state last
 	// applied; an older or repeated one is ignored.
 	AllocationRevision int64 `json:"allocationRevision,omitempty"`
@@ -107,6 +110,11 @@ const (
 	MaxLines     = 100
 	MaxLineQty   = 10_000
 	MaxUnitPrice = 100_000_000
+	// MaxHistory bounds an order's status history. Only the allocation
+	// stage repeats (stock changes may move an order between ALLOCATED and
+	// BACKORDERED any number of times); past the bound its oldest moves
+	// give way, so the PLACED entry and the latest moves stay.
+	MaxHistory = 50
 )
 
 var (
@@ -129,8 +137,23 @@ func (o *Order) MoveTo(next Status, at time.Time, reason string) error {
 		return fmt.Errorf("order %s %s → %s: %w", o.ID, o.Status, next, ErrTransition)
 	}
 	o.Status, o.UpdatedAt = next, at
-	o.History = append(o.History, Transition{Status: next, At: at, Reason: reason})
+	o.record(Transition{Status: next, At: at, Reason: reason})
 	return nil
+}
+
+// record appends t to the history, dropping the oldest allocation move
+// when the history is full.
+func (o *Order) record(t Transition) {
+	if len(o.History) >= MaxHistory {
+		for i := 1; i < len(o.History); i++ {
+			if s := o.History[i].Status; s == Allocated || s == Backordered {
+				o.History = append(o.History[:i], o.History[i+1:]...)
+				o.HistoryOmitted++
+				break
+			}
+		}
+	}
+	o.History = append(o.History, t)
 }
 
 // allocating reports whether the order is still in the allocation stage,
@@ -158,7 +181,7 @@ func (o *Order) ApplyAllocation(next Status, rev int64, at time.Time, reason str
 		return false
 	}
 	o.Status, o.UpdatedAt = next, at
-	o.History = append(o.History, Transition{Status: next, At: at, Reason: reason})
+	o.record(Transition{Status: next, At: at, Reason: reason})
 	return true
 }
 

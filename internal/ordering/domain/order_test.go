@@ -94,6 +94,59 @@ func TestPlaceRequestValidation(t *testing.T) {
 	}
 }
 
+func TestHistoryStaysBoundedUnderAllocationFlips(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name        string
+		flips       int
+		wantLen     int
+		wantOmitted int
+	}{
+		{"a few flips are all kept", 10, 11, 0},
+		{"exactly full", MaxHistory - 1, MaxHistory, 0},
+		{"one over", MaxHistory, MaxHistory, 1},
+		{"many flips", 1000, MaxHistory, 1001 - MaxHistory},
+	}
+	for _, c := range cases {
+		o := NewOrder("o-1", PlaceRequest{CustomerID: "c"}, t0)
+		for i := 1; i <= c.flips; i++ {
+			next := Backordered
+			if i%2 == 0 {
+				next = Allocated
+			}
+			if !o.ApplyAllocation(next, int64(i), t0.Add(time.Duration(i)*time.Second), "") {
+				t.Fatalf("%s: flip %d not applied", c.name, i)
+			}
+		}
+		for _, s := range []Status{Cooking, PickedUp} {
+			if err := o.MoveTo(s, t0.Add(time.Hour), ""); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+		wantLen := min(c.wantLen+2, MaxHistory)
+		wantOmitted := c.wantOmitted + (c.wantLen + 2 - wantLen)
+		if len(o.History) != wantLen || o.HistoryOmitted != wantOmitted {
+			t.Errorf("%s: %d entries, %d omitted; want %d and %d", c.name, len(o.History), o.HistoryOmitted, wantLen, wantOmitted)
+		}
+		if o.History[0].Status != Placed {
+			t.Errorf("%s: first entry %s, want PLACED", c.name, o.History[0].Status)
+		}
+		if n := len(o.History); o.History[n-1].Status != PickedUp || o.History[n-2].Status != Cooking {
+			t.Errorf("%s: last entries %v, want COOKING then PICKED_UP", c.name, o.History[n-2:])
+		}
+		// The kept moves are the latest ones, in order.
+		last := o.History[len(o.History)-3]
+		if want := t0.Add(time.Duration(c.flips) * time.Second); !last.At.Equal(want) {
+			t.Errorf("%s: latest allocation move at %v, want %v", c.name, last.At, want)
+		}
+		for i := 2; i < len(o.History); i++ {
+			if o.History[i].At.Before(o.History[i-1].At) {
+				t.Errorf("%s: entry %d out of order", c.name, i)
+			}
+		}
+	}
+}
+
 func TestApplyAllocationFollowsRevisions(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	type news struct {
