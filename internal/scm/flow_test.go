@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/banchan/banchan/internal/scm/contract"
 )
@@ -194,5 +195,44 @@ func TestConcurrentStepsTakeEffectOnce(t *testing.T) {
 	if won != 1 || len(h.events(contract.TypeCookingStarted)) != 1 || len(h.events(contract.TypeFulfilmentCooked)) != 1 ||
 		len(h.events(contract.TypeShippingInstructed)) != 1 {
 		t.Errorf("%d winners; events %v", won, h.stream("o-1"))
+	}
+}
+
+// TestFulfilmentHistoryStaysBounded: every stock change may move an order
+// between ALLOCATED and BACKORDERED; its view keeps the first change and
+// the latest ones, and counts the rest.
+func TestFulfilmentHistoryStaysBounded(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.addBatch("b-1", "SOJU-360ML", 10)
+	h.allocate("o-1", item("SOJU-360ML", 4))
+	type view struct {
+		Allocation string
+		History    []struct {
+			Stage string
+			At    time.Time
+		}
+		HistoryOmitted int
+	}
+	var before view
+	h.call("GET", "/v1/fulfilments/o-1", "", 200, &before)
+	const flips = 40
+	for i := 0; i < flips; i++ {
+		h.call("PATCH", "/v1/batches/b-1", `{"qty":1}`, 200, nil)
+		h.call("PATCH", "/v1/batches/b-1", `{"qty":10}`, 200, nil)
+	}
+	var after view
+	h.call("GET", "/v1/fulfilments/o-1", "", 200, &after)
+	if len(before.History) == 0 || len(before.History) >= 50 {
+		t.Fatalf("history before the flips: %+v", before.History)
+	}
+	total := len(before.History) + 2*flips
+	if len(after.History) != 50 || after.HistoryOmitted != total-50 {
+		t.Fatalf("history of %d changes: %d kept, %d omitted; want 50 and %d", total, len(after.History), after.HistoryOmitted, total-50)
+	}
+	if after.History[0] != before.History[0] {
+		t.Errorf("first change %+v, want %+v", after.History[0], before.History[0])
+	}
+	if last := after.History[49]; last.Stage != "ALLOCATED" || after.Allocation != "ALLOCATED" {
+		t.Errorf("latest change %+v, allocation %s; want ALLOCATED", last, after.Allocation)
 	}
 }

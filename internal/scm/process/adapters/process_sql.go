@@ -59,20 +59,26 @@ func (Processes) Save(ctx context.Context, tx event.Tx, p *domain.Process) error
 	return nil
 }
 
-// History lists an order's stage changes, oldest first.
-func (Processes) History(ctx context.Context, q event.Querier, orderID string) ([]domain.Change, error) {
-	rows, err := q.QueryContext(ctx, `SELECT stage, at FROM scm_process_history WHERE order_id = ? ORDER BY seq`, orderID)
+// History lists an order's stage changes, oldest first: the first one and
+// the latest max-1 (an order moved between ALLOCATED and BACKORDERED by
+// every stock change could have any number), and how many between them it
+// leaves out.
+func (Processes) History(ctx context.Context, q event.Querier, orderID string, max int) ([]domain.Change, int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, stage, at FROM scm_process_history
+		WHERE order_id = ? AND (seq = 1 OR seq > (SELECT COALESCE(MAX(seq), 0) FROM scm_process_history WHERE order_id = ?) - ?)
+		ORDER BY seq`, orderID, orderID, max-1)
 	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", orderID, err)
+		return nil, 0, fmt.Errorf("history of %s: %w", orderID, err)
 	}
 	defer rows.Close()
 	out := []domain.Change{}
+	var last int64
 	for rows.Next() {
 		var c domain.Change
-		if err := rows.Scan(&c.Stage, sqltime.Into(&c.At)); err != nil {
-			return nil, fmt.Errorf("history of %s: %w", orderID, err)
+		if err := rows.Scan(&last, &c.Stage, sqltime.Into(&c.At)); err != nil {
+			return nil, 0, fmt.Errorf("history of %s: %w", orderID, err)
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	return out, int(last) - len(out), rows.Err()
 }

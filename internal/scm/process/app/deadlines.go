@@ -71,15 +71,21 @@ func (a *App) RunDeadlines(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// MaxHistory bounds the history of a View.
+const MaxHistory = 50
+
 // View is an order's progress: its stage, allocation state, the history
 // of its stages and its deadlines (pending, and fired ones as a record).
 type View struct {
-	OrderID    string            `json:"orderId"`
-	Stage      string            `json:"stage"`
-	Allocation string            `json:"allocation"`
-	UpdatedAt  time.Time         `json:"updatedAt"`
-	History    []domain.Change   `json:"history"`
-	Deadlines  []domain.Deadline `json:"deadlines"`
+	OrderID    string          `json:"orderId"`
+	Stage      string          `json:"stage"`
+	Allocation string          `json:"allocation"`
+	UpdatedAt  time.Time       `json:"updatedAt"`
+	History    []domain.Change `json:"history"`
+	// HistoryOmitted counts the changes between the first and the latest
+	// ones that History leaves out (it holds at most MaxHistory).
+	HistoryOmitted int               `json:"historyOmitted,omitempty"`
+	Deadlines      []domain.Deadline `json:"deadlines"`
 }
 
 // Fulfilment returns an order's progress, or messages.ErrNotFound.
@@ -93,7 +99,7 @@ func (a *App) Fulfilment(ctx context.Context, orderID string) (View, error) {
 		return View{}, messages.NotFound("fulfilment", orderID)
 	}
 	v := View{OrderID: orderID, Stage: p.Stage, Allocation: p.Allocation, UpdatedAt: p.UpdatedAt}
-	if v.History, err = a.repo.History(ctx, q, orderID); err != nil {
+	if v.History, v.HistoryOmitted, err = a.repo.History(ctx, q, orderID, MaxHistory); err != nil {
 		return View{}, err
 	}
 	v.Deadlines, err = a.repo.Deadlines(ctx, q, orderID)
